@@ -1,0 +1,31 @@
+/**
+ * Routes are declared as data (method, path, schemas, handler) so that the server and the
+ * OpenAPI document are built from the same declarations.
+ * @module
+ */
+import type { FastifyReply } from "fastify";
+import type { z } from "zod";
+
+export interface RouteInput {
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+  body: unknown;
+  reply: FastifyReply;
+}
+
+export interface RouteSpec {
+  method: "GET" | "PUT" | "POST" | "DELETE" | "PATCH";
+  /** Fastify path under the prefix, e.g. `/flocks/:flock`. */
+  path: string;
+  summary: string;
+  tag: string;
+  body?: z.ZodType;
+  response?: z.ZodType;
+  /** Success status (default 200). */
+  status?: number;
+  /** Non-JSON response type (e.g. text/plain for logs). */
+  produces?: string;
+  /** Route needs no token (health probes). */
+  public?: boolean;
+  handler(input: RouteInput): Promise<unknown> | unknown;
+}

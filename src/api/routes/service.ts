@@ -1,0 +1,30 @@
+/**
+ * Service-wide routes: summary, solitary run, health and readiness.
+ * @module
+ */
+import { z } from "zod";
+import { ApiError } from "../../errors.js";
+import { solitaryResultSchema, summarySchema } from "../../models/status.js";
+import type { FlockManager } from "../../services/flock-manager.js";
+import { solitaryConfigSchema, type SolitaryRunner } from "../../services/solitary.js";
+import type { RouteSpec } from "../route-spec.js";
+
+export function serviceRoutes(manager: FlockManager, solitary: SolitaryRunner): RouteSpec[] {
+  return [
+    { method: "GET", path: "/summary", tag: "summary", summary: "Counters of every flock", response: summarySchema, handler: () => ({ flocks: manager.summaries(), ci_manager: null }) },
+    { method: "POST", path: "/run", tag: "solitary", summary: "Run a business once, synchronously", body: solitaryConfigSchema, response: solitaryResultSchema, handler: ({ body }) => solitary.run(body) },
+    { method: "GET", path: "/healthz", tag: "health", summary: "The process is alive", public: true, response: z.strictObject({ status: z.literal("ok") }), handler: () => ({ status: "ok" as const }) },
+    {
+      method: "GET",
+      path: "/readyz",
+      tag: "health",
+      summary: "Flocks are loaded and the API serves",
+      public: true,
+      response: z.strictObject({ status: z.literal("ready"), flocks: z.number() }),
+      handler: () => {
+        if (!manager.isReady) throw new ApiError({ code: "not_ready", status: 503, message: "Starting up or shutting down" });
+        return { status: "ready" as const, flocks: manager.listFlocks().length };
+      },
+    },
+  ];
+}

@@ -1,0 +1,242 @@
+/**
+ * The business base class: a template method that owns the loop (start-up once, then execute
+ * + idle), success and failure counts, interruptible pauses, jitter, a time limit on every
+ * phase, and stop. Subclasses implement only the hooks `startup`, `execute`, `recover`,
+ * `shutdown` and `close`; all waiting goes through `pause` and all work through `phase`, so
+ * nothing can hang and `stop()` is prompt even mid-spawn or mid-idle.
+ * @module
+ */
+import { CodeExecutionError, MonkeyError, PhaseTimeoutError, toMonkeyError, type MonkeyContext } from "../errors.js";
+import type { Execution, ExecutionError, ImageInfo, PhaseRecord } from "../models/execution.js";
+import type { BaseOptions } from "./options.js";
+import type { BusinessContext, BusinessState } from "./types.js";
+
+const TRACEBACK_LIMIT = 16_000;
+const CODE_LIMIT = 4_000;
+
+/** Thrown into phases when the monkey is stopping; never counted as a failure. */
+export class StoppedError extends Error {
+  override readonly name = "StoppedError";
+  constructor() {
+    super("monkey stopping");
+  }
+}
+
+export abstract class Business<O extends BaseOptions = BaseOptions> {
+  readonly options: O;
+  successCount: number;
+  failureCount: number;
+  state: BusinessState = "starting";
+  currentPhase: string | null = null;
+  /** Image of the current lab, when the business knows it. */
+  image: ImageInfo | null = null;
+  protected readonly ctx: BusinessContext<O>;
+  private readonly stopper = new AbortController();
+  private started = false;
+  private phases: PhaseRecord[] = [];
+  private running: Promise<void> | null = null;
+
+  constructor(ctx: BusinessContext<O>) {
+    this.ctx = ctx;
+    this.options = ctx.options;
+    this.successCount = ctx.counts?.success ?? 0;
+    this.failureCount = ctx.counts?.failure ?? 0;
+  }
+
+  /** Hook: once before the first iteration (and again after a `restart` recovery). */
+  protected async startup(): Promise<void> {}
+  /** Hook: one iteration. Throw to fail it. */
+  protected abstract execute(): Promise<void>;
+  /** Hook: after a failure when `restart: true` (e.g. delete the lab so the next one is fresh). */
+  protected async recover(): Promise<void> {}
+  /** Hook: when stopping, before `close` (e.g. delete the lab). Bounded by the caller. */
+  protected async shutdown(): Promise<void> {}
+  /** Hook: release everything (e.g. revoke tokens). */
+  protected async close(): Promise<void> {}
+
+  get stopping(): boolean {
+    return this.stopper.signal.aborted;
+  }
+
+  /** Run until stopped (or, with `maxIterations`, until that many iterations ran). */
+  run(maxIterations = Infinity): Promise<void> {
+    this.running ??= this.loop(maxIterations);
+    return this.running;
+  }
+
+  /** Ask the loop to stop and wait until shutdown and close are done. */
+  async stop(): Promise<void> {
+    if (!this.stopping) this.stopper.abort(new StoppedError());
+    await this.running;
+  }
+
+  private async loop(maxIterations: number): Promise<void> {
+    try {
+      await this.pause(this.random() * this.options.jitter, "pre_login_delay");
+      for (let i = 0; i < maxIterations && !this.stopping; i++) {
+        const ok = await this.iteration();
+        if (this.stopping || i + 1 >= maxIterations) break;
+        if (ok) {
+          this.state = "idle";
+          await this.pause(this.options.idle_time + this.random() * this.options.jitter, "idle");
+        } else {
+          this.state = "error";
+          if (this.ctx.restart) await this.tryRecover();
+          await this.pause(this.options.error_idle_time, "error_idle");
+        }
+      }
+    } finally {
+      this.state = "stopping";
+      await this.cleanup("shutdown", () => this.shutdown());
+      await this.cleanup("close", () => this.close());
+      this.currentPhase = null;
+      this.state = "stopped";
+    }
+  }
+
+  /** One iteration with its record. Returns true on success. */
+  private async iteration(): Promise<boolean> {
+    const startedAt = new Date();
+    this.phases = [];
+    this.state = "running";
+    let error: MonkeyError | null = null;
+    try {
+      if (!this.started) {
+        await this.startup();
+        this.started = true;
+      }
+      await this.execute();
+    } catch (err) {
+      if (this.stopping) return true; // interrupted by stop: not a result
+      error = toMonkeyError(err, this.currentPhase ?? "execute", this.context());
+    } finally {
+      this.currentPhase = null;
+    }
+    if (error) this.failureCount++;
+    else this.successCount++;
+    this.emit(startedAt, error);
+    return error === null;
+  }
+
+  private async tryRecover(): Promise<void> {
+    this.started = false;
+    try {
+      await this.recover();
+    } catch (err) {
+      this.ctx.log.warn(`recovery after failure did not complete: ${(err as Error).message}`);
+    }
+  }
+
+  private async cleanup(what: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      this.ctx.log.warn(`${what} did not complete: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Run `fn` as phase `name` with a time limit. `fn` gets a signal that aborts on timeout or
+   * stop; even if `fn` ignores it, the phase returns at once (the late result is dropped).
+   * During shutdown (`ignoreStop`), the stop signal does not abort the phase.
+   */
+  protected async phase<T>(name: string, limitMs: number, fn: (signal: AbortSignal) => Promise<T>, opts: { ignoreStop?: boolean } = {}): Promise<T> {
+    if (this.stopping && !opts.ignoreStop) throw new StoppedError();
+    const previous = this.currentPhase;
+    this.currentPhase = name;
+    const start = Date.now();
+    const timeout = new PhaseTimeoutError(name, limitMs, this.context());
+    const timer = new AbortController();
+    const handle = setTimeout(() => timer.abort(timeout), limitMs);
+    const signal = opts.ignoreStop ? timer.signal : AbortSignal.any([timer.signal, this.stopper.signal]);
+    let ok = false;
+    try {
+      const result = await raceAbort(fn(signal), signal);
+      ok = true;
+      return result;
+    } catch (err) {
+      if (timer.signal.aborted) throw timeout;
+      if (this.stopper.signal.aborted && !opts.ignoreStop) throw new StoppedError();
+      throw toMonkeyError(err, name, this.context());
+    } finally {
+      clearTimeout(handle);
+      this.phases.push({ name, started_at: new Date(start).toISOString(), duration_ms: Date.now() - start, ok });
+      this.currentPhase = previous;
+    }
+  }
+
+  /** Interruptible sleep. Resolves false if the monkey is stopping. */
+  protected pause(ms: number, phaseName?: string): Promise<boolean> {
+    if (this.stopping) return Promise.resolve(false);
+    if (ms <= 0) return Promise.resolve(true);
+    const previous = this.currentPhase;
+    if (phaseName) this.currentPhase = phaseName;
+    return new Promise((resolve) => {
+      const signal = this.stopper.signal;
+      const done = (value: boolean) => {
+        clearTimeout(handle);
+        signal.removeEventListener("abort", onAbort);
+        if (phaseName) this.currentPhase = previous;
+        resolve(value);
+      };
+      const onAbort = () => done(false);
+      const handle = setTimeout(() => done(true), ms);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  protected random(): number {
+    return (this.ctx.random ?? Math.random)();
+  }
+
+  protected context(): MonkeyContext {
+    return { flock: this.ctx.identity.flock ?? undefined, monkey: this.ctx.identity.monkey, business: this.ctx.identity.business };
+  }
+
+  private emit(startedAt: Date, error: MonkeyError | null): void {
+    const ended = new Date();
+    const record: Execution = {
+      flock: this.ctx.identity.flock,
+      monkey: this.ctx.identity.monkey,
+      business: this.ctx.identity.business,
+      started_at: startedAt.toISOString(),
+      ended_at: ended.toISOString(),
+      duration_ms: ended.getTime() - startedAt.getTime(),
+      result: error ? "failure" : "success",
+      phases: this.phases,
+      error: error ? describeError(error) : null,
+      image: this.image,
+    };
+    if (error) this.ctx.log.error(`failed in ${error.phase}: ${error.message}${record.error?.traceback ? `\n${record.error.traceback}` : ""}`);
+    else this.ctx.log.info(`iteration succeeded in ${record.duration_ms} ms`);
+    this.ctx.onExecution(record);
+  }
+}
+
+function describeError(err: MonkeyError): ExecutionError {
+  const isCode = err instanceof CodeExecutionError;
+  return {
+    phase: err.phase,
+    failure_class: err.failureClass,
+    message: err.message.slice(0, 2000),
+    code: err.code?.slice(0, CODE_LIMIT) ?? null,
+    exception: isCode ? err.ename : null,
+    traceback: isCode ? err.traceback.slice(-TRACEBACK_LIMIT) : null,
+  };
+}
+
+/** Resolve/reject with `promise`, or reject as soon as `signal` aborts. */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (v) => (signal.removeEventListener("abort", onAbort), resolve(v)),
+      (e) => (signal.removeEventListener("abort", onAbort), reject(e)),
+    );
+  });
+}

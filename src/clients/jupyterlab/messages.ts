@@ -1,0 +1,55 @@
+/**
+ * Jupyter messaging protocol (v5.3) as schemas: what we send and what we accept from a kernel
+ * over jupyter-server's JSON websocket protocol. Inbound messages are validated here, at the
+ * boundary, so the kernel client works with typed values.
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+
+const header = z.looseObject({ msg_id: z.string(), msg_type: z.string() });
+
+/** Any message from the kernel websocket: we only rely on these fields. */
+export const inboundMessageSchema = z.looseObject({
+  channel: z.string(),
+  header,
+  parent_header: z.looseObject({ msg_id: z.string().optional() }).or(z.object({})).default({}),
+  content: z.record(z.string(), z.unknown()).default({}),
+});
+export type InboundMessage = z.output<typeof inboundMessageSchema>;
+
+export const streamContentSchema = z.looseObject({ name: z.string(), text: z.string() });
+export const errorContentSchema = z.looseObject({
+  ename: z.string(),
+  evalue: z.string(),
+  traceback: z.array(z.string()).default([]),
+});
+export const statusContentSchema = z.looseObject({ execution_state: z.string() });
+export const executeReplySchema = z.looseObject({
+  status: z.enum(["ok", "error", "aborted"]),
+  execution_count: z.number().nullable().optional(),
+  ename: z.string().optional(),
+  evalue: z.string().optional(),
+  traceback: z.array(z.string()).optional(),
+});
+export const executeResultSchema = z.looseObject({ data: z.record(z.string(), z.unknown()) });
+
+/** Build an `execute_request` for the shell channel. */
+export function executeRequest(code: string, session: string, username: string): { msgId: string; message: string } {
+  const msgId = randomUUID();
+  const message = {
+    header: { msg_id: msgId, username, session, msg_type: "execute_request", version: "5.3", date: new Date().toISOString() },
+    parent_header: {},
+    metadata: {},
+    channel: "shell",
+    buffers: [],
+    content: { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+  };
+  return { msgId, message: JSON.stringify(message) };
+}
+
+/** Remove ANSI escape sequences (colours in IPython tracebacks). */
+export function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, "");
+}

@@ -1,0 +1,62 @@
+/**
+ * The composition root: builds every process singleton from the frozen config, once. Tests
+ * build it with their own config (and a fake hub URL) instead of patching modules.
+ * @module
+ */
+import type { FastifyInstance } from "fastify";
+import type { DestinationStream, Logger } from "pino";
+import { buildServer } from "./api/server.js";
+import { HttpClient } from "./clients/http.js";
+import { createPlatform } from "./clients/hub/index.js";
+import type { Platform } from "./clients/hub/types.js";
+import type { ServiceConfig } from "./config/schema.js";
+import { createLogger } from "./logging.js";
+import { FlockManager } from "./services/flock-manager.js";
+import { SecretScrubber } from "./services/secrets.js";
+import { SolitaryRunner } from "./services/solitary.js";
+import { SqliteFlockStore } from "./store/sqlite.js";
+import type { FlockStore } from "./store/types.js";
+import { VERSION } from "./version.js";
+
+export interface Container {
+  config: Readonly<ServiceConfig>;
+  logger: Logger;
+  scrubber: SecretScrubber;
+  store: FlockStore;
+  platform: Platform;
+  manager: FlockManager;
+  server: FastifyInstance;
+  /** Stop flocks (bounded), close the server and the database. */
+  close(): Promise<boolean>;
+}
+
+export async function buildContainer(config: Readonly<ServiceConfig>, opts: { logDestination?: DestinationStream } = {}): Promise<Container> {
+  if (!config.apiToken) throw new Error("an API token is required (TROOP_API_TOKEN)");
+  const scrubber = new SecretScrubber();
+  scrubber.add(config.apiToken);
+  scrubber.add(config.hub.adminToken);
+  const logger = createLogger({ level: config.logLevel, scrubber, destination: opts.logDestination });
+  const http = new HttpClient(`troop/${VERSION}`);
+  const platform = createPlatform({ hub: config.hub, http, onSecret: (s) => scrubber.add(s) });
+  const store = await SqliteFlockStore.open(config.database, { onError: (err) => logger.error({ err: err.message }, "could not write counters") });
+  const manager = new FlockManager({ config, store, platform, http, logger, scrubber });
+  const solitary = new SolitaryRunner({ platform, http, logger, scrubber, logMaxBytes: config.monkeyLogMaxBytes });
+  const server = buildServer({ manager, solitary, logger, prefix: config.pathPrefix, apiToken: config.apiToken, version: VERSION });
+  let closing: Promise<boolean> | null = null;
+  return {
+    config,
+    logger,
+    scrubber,
+    store,
+    platform,
+    manager,
+    server,
+    close: () =>
+      (closing ??= (async () => {
+        const done = await manager.shutdown(config.shutdownTimeout);
+        await server.close();
+        await store.close();
+        return done;
+      })()),
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Solitary runs (`POST /run`): a business run once, synchronously, by one bot user outside any
+ * flock; the caller gets success, the error and the monkey's log.
+ * @module
+ */
+import { z } from "zod";
+import type { Logger } from "pino";
+import { businessConfigSchema, lookupBusiness, type BusinessConfig } from "../businesses/registry.js";
+import type { HttpClient } from "../clients/http.js";
+import type { Platform } from "../clients/hub/types.js";
+import { issuesToLocations } from "../config/issues.js";
+import { ApiError } from "../errors.js";
+import { userSchema } from "../models/flock.js";
+import type { SolitaryResult } from "../models/status.js";
+import { Monkey } from "./monkey.js";
+import type { SecretScrubber } from "./secrets.js";
+
+export const solitaryConfigSchema = z
+  .strictObject({
+    user: userSchema,
+    scopes: z.array(z.string()).default([]),
+    business: businessConfigSchema,
+  })
+  .meta({ id: "SolitaryConfig", description: "Run a business once as one bot user (mobu's SolitaryConfig)" });
+
+export class SolitaryRunner {
+  constructor(private readonly deps: { platform: Platform; http: HttpClient; logger: Logger; scrubber: SecretScrubber; logMaxBytes: number }) {}
+
+  async run(body: unknown): Promise<SolitaryResult> {
+    const parsed = solitaryConfigSchema.safeParse(body);
+    if (!parsed.success) throw new ApiError({ code: "invalid_request", status: 422, message: "Invalid solitary run", errors: issuesToLocations(parsed.error.issues) });
+    const def = lookupBusiness(parsed.data.business.type)!;
+    if (!def.create) throw new ApiError({ code: "business_not_implemented", status: 422, message: `${parsed.data.business.type}: ${def.notImplemented}` });
+    const monkey = new Monkey({
+      flock: null,
+      user: { ...parsed.data.user, scopes: parsed.data.scopes },
+      business: parsed.data.business as BusinessConfig,
+      definition: def,
+      platform: this.deps.platform,
+      http: this.deps.http,
+      logger: this.deps.logger,
+      scrubber: this.deps.scrubber,
+      logMaxBytes: this.deps.logMaxBytes,
+      onExecution: () => undefined,
+    });
+    const execution = await monkey.runOnce();
+    await monkey.stop();
+    const success = execution?.result === "success";
+    return { success, error: execution?.error ? `${execution.error.phase}: ${execution.error.message}` : null, log: monkey.log.text(), execution };
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Schema migrations, applied in order at open. Each is named and never edited once released.
+ * @module
+ */
+import { Migrator, sql, type Kysely, type Migration } from "kysely";
+
+const migrations: Record<string, Migration> = {
+  "0001_flocks": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("flocks")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("config", "text", (c) => c.notNull())
+        .addColumn("source", "text", (c) => c.notNull())
+        .addColumn("paused", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("start_time", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+        .execute();
+      await db.schema
+        .createTable("monkey_counts")
+        .addColumn("flock", "text", (c) => c.notNull())
+        .addColumn("monkey", "text", (c) => c.notNull())
+        .addColumn("success", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("failure", "integer", (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint("monkey_counts_pk", ["flock", "monkey"])
+        .execute();
+    },
+  },
+};
+
+/** Bring the database up to date; throws with the failing migration's name. */
+export async function migrate(db: Kysely<unknown>): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new Error(`database migration ${failed} failed: ${(error as Error).message}`, { cause: error });
+  }
+}
