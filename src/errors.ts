@@ -144,6 +144,17 @@ export class NetworkError extends Error {
   }
 }
 
+/** The hub reported that a lab failed to spawn. `log` holds every progress message seen. */
+export class SpawnFailedError extends Error {
+  override readonly name = "SpawnFailedError";
+  constructor(
+    message: string,
+    readonly log: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
 /** Classify any thrown value raised during a phase into a MonkeyError. */
 export function toMonkeyError(err: unknown, phase: string, context: MonkeyContext): MonkeyError {
   if (err instanceof MonkeyError) {
@@ -152,6 +163,9 @@ export function toMonkeyError(err: unknown, phase: string, context: MonkeyContex
   }
   if (err instanceof HttpStatusError) {
     return new MonkeyError({ phase, failureClass: "http_error", message: err.message, context, cause: err });
+  }
+  if (err instanceof SpawnFailedError) {
+    return new MonkeyError({ phase, failureClass: "spawn_failed", message: err.message, context, cause: err });
   }
   if (err instanceof NetworkError) {
     return new MonkeyError({ phase, failureClass: "network_error", message: err.message, context, cause: err });

@@ -65,8 +65,8 @@ export function parseYaml(text: string, file: string): LocatedDocument {
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        return { file, line: pos?.line ?? null, column: pos?.col ?? null, path: "(syntax)", message: e.message.split("\n")[0] ?? e.message };
+        const pos = lines.linePos(e.pos[0]);
+        return { file, line: pos.line, column: pos.col, path: "(syntax)", message: e.message.split("\n")[0] ?? e.message };
       }),
     );
   }

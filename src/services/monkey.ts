@@ -57,7 +57,7 @@ export class Monkey {
   }
 
   /** Start the business loop (returns at once; the loop runs in the background). */
-  start(): void {
+  start(maxIterations = Infinity): void {
     if (this.business) return;
     this.paused = false;
     const create = this.deps.definition.create;
@@ -78,13 +78,13 @@ export class Monkey {
     });
     this.business = business;
     this.log.info(`starting ${this.deps.definition.type}`);
-    business.run().catch((err: unknown) => this.log.error(`business loop ended unexpectedly: ${(err as Error).message}`));
+    business.run(maxIterations).catch((err: unknown) => this.log.error(`business loop ended unexpectedly: ${(err as Error).message}`));
   }
 
   /** Run exactly one iteration (solitary runs) and return its record. */
   async runOnce(): Promise<Execution | null> {
-    this.start();
-    await this.business!.run(1);
+    this.start(1);
+    await this.business!.run();
     return this.lastExecution;
   }
 

@@ -52,7 +52,7 @@ export abstract class LabBusiness<O extends LabOptions> extends Business<O> {
       }
       return this.lab;
     } catch (err) {
-      this.forgetOnAuthFailure(err);
+      await this.forgetOnAuthFailure(err);
       this.lab = null;
       throw err;
     }
@@ -161,11 +161,12 @@ export abstract class LabBusiness<O extends LabOptions> extends Business<O> {
     await this.bot.close(AbortSignal.timeout(this.options.jupyter_timeout));
   }
 
-  private forgetOnAuthFailure(err: unknown): void {
+  /** The hub refused the bot's credentials: revoke them (best effort) so the next login gets new ones. */
+  private async forgetOnAuthFailure(err: unknown): Promise<void> {
     const cause = err instanceof MonkeyError ? err.cause : err;
     if (cause instanceof HttpStatusError && (cause.status === 401 || cause.status === 403)) {
-      this.bot.resetCredentials();
       this.loggedIn = false;
+      await this.bot.close(AbortSignal.timeout(this.options.jupyter_timeout)).catch(() => this.bot.resetCredentials());
     }
   }
 

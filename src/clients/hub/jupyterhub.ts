@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { HttpStatusError } from "../../errors.js";
+import { HttpStatusError, SpawnFailedError } from "../../errors.js";
 import type { HttpClient } from "../http.js";
 import type { BotSession, BotUser, LabEndpoint, LabState, Platform, SpawnProgress, SpawnRequest } from "./types.js";
 import { sseJsonEvents } from "./sse.js";
@@ -125,17 +125,19 @@ class JupyterHubSession implements BotSession {
   }
 
   async waitForSpawn(signal: AbortSignal, onProgress: (p: SpawnProgress) => void): Promise<void> {
+    const log: string[] = [];
     const res = await this.asUser(`${this.userPath}/server/progress`, { signal });
     if (!res.response.body) throw new Error("spawn progress stream has no body");
     for await (const raw of sseJsonEvents(res.response.body)) {
       const p = progressSchema.parse(raw);
       const event = { progress: p.progress ?? 0, message: p.message ?? "", ready: p.ready === true, failed: p.failed === true };
       onProgress(event);
-      if (event.failed) throw new Error(`spawn failed: ${event.message}`);
+      log.push(event.message);
+      if (event.failed) throw new SpawnFailedError(event.message || "spawn failed", log);
       if (event.ready) return;
     }
     // the stream ended without a verdict: ask the hub directly
-    if ((await this.labState(signal)) !== "running") throw new Error("spawn progress ended before the lab was ready");
+    if ((await this.labState(signal)) !== "running") throw new SpawnFailedError("spawn progress ended before the lab was ready", log);
   }
 
   async labLogin(signal: AbortSignal): Promise<LabEndpoint> {
