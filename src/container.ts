@@ -30,9 +30,9 @@ export interface Container {
   close(): Promise<boolean>;
 }
 
-export async function buildContainer(config: Readonly<ServiceConfig>, opts: { logDestination?: DestinationStream } = {}): Promise<Container> {
+export async function buildContainer(config: Readonly<ServiceConfig>, opts: { logDestination?: DestinationStream; scrubber?: SecretScrubber } = {}): Promise<Container> {
   if (!config.apiToken) throw new Error("an API token is required (TROOP_API_TOKEN)");
-  const scrubber = new SecretScrubber();
+  const scrubber = opts.scrubber ?? new SecretScrubber();
   scrubber.add(config.apiToken);
   scrubber.add(config.hub.adminToken);
   const logger = createLogger({ level: config.logLevel, scrubber, destination: opts.logDestination });

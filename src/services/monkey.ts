@@ -71,7 +71,10 @@ export class Monkey {
       http: this.deps.http,
       log: this.log,
       counts: this.counts,
-      onExecution: (record) => {
+      onExecution: (raw) => {
+        const text = JSON.stringify(raw);
+        const clean = this.deps.scrubber.scrub(text);
+        const record = clean === text ? raw : (JSON.parse(clean) as Execution);
         this.lastExecution = record;
         this.deps.onExecution(this, record);
       },

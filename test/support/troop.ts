@@ -9,13 +9,26 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { loadConfigText } from "../../src/config/load.js";
 import { buildContainer, type Container } from "../../src/container.js";
+import { SecretScrubber } from "../../src/services/secrets.js";
+
+/** A scrubber that also remembers every secret, so tests can search output for them. */
+export class RecordingScrubber extends SecretScrubber {
+  readonly seen: string[] = [];
+  override add(secret: string | undefined | null): void {
+    if (secret) this.seen.push(secret);
+    super.add(secret);
+  }
+}
 
 export interface TestTroop {
   container: Container;
+  scrubber: RecordingScrubber;
   token: string;
   logs: string[];
+  /** Every raw response body the harness received. */
+  responses: string[];
   /** Call the API in-process; returns status and parsed body (text for non-JSON). */
-  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; raw: string }>;
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; raw: string }>;
   close(): Promise<void>;
 }
 
@@ -26,25 +39,30 @@ export async function startTroop(opts: { hubUrl: string; adminToken: string; hub
   const env = { TROOP_HUB_URL: opts.hubUrl, TROOP_HUB_ADMIN_TOKEN: opts.adminToken, TROOP_API_TOKEN: API_TOKEN, TROOP_DATABASE: database, TROOP_HUB_TYPE: opts.hubType ?? "jupyterhub" };
   const { config } = loadConfigText(opts.yaml ?? "logLevel: debug\nshutdownTimeout: 60s\n", "test.yaml", env);
   const logs: string[] = [];
+  const responses: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
       logs.push(String(chunk));
       cb();
     },
   });
-  const container = await buildContainer(config, { logDestination: sink });
+  const scrubber = new RecordingScrubber();
+  const container = await buildContainer(config, { logDestination: sink, scrubber });
   if (opts.startup !== false) await container.manager.startup();
   return {
     container,
+    scrubber,
     token: API_TOKEN,
     logs,
-    async api(method, path, body) {
+    responses,
+    async api(method, path, body, headers = {}) {
       const res = await container.server.inject({
         method: method as "GET",
         url: path,
-        headers: { authorization: `Bearer ${API_TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        headers: { authorization: `Bearer ${API_TOKEN}`, ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
         payload: body === undefined ? undefined : JSON.stringify(body),
       });
+      responses.push(res.body);
       let parsed: unknown = res.body;
       try {
         parsed = JSON.parse(res.body);

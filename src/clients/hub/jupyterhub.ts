@@ -150,10 +150,16 @@ class JupyterHubSession implements BotSession {
     return { baseUrl, auth };
   }
 
+  /** Ask for the stop until the hub has no server; a server still spawning is asked again once it can stop. */
   async deleteLab(signal: AbortSignal): Promise<void> {
-    await this.asUser(`${this.userPath}/server`, { method: "DELETE", signal, expect: [202, 204, 400, 404] });
     const poll = this.hub.opts.deletePollMs ?? 250;
-    while ((await this.server(signal)) !== null) {
+    for (;;) {
+      const server = await this.server(signal);
+      if (!server) return;
+      if (server.pending !== "stop") {
+        // 400 while a spawn is pending: try again at the next poll
+        await this.asUser(`${this.userPath}/server`, { method: "DELETE", signal, expect: [202, 204, 400, 404] });
+      }
       await new Promise((resolve) => setTimeout(resolve, poll));
       signal.throwIfAborted();
     }
