@@ -1,0 +1,79 @@
+/**
+ * The base class's guarantees with a scripted business: every phase has a time limit, a stop
+ * interrupts any phase, jitter delays start-up, and a failing start-up is retried.
+ */
+import { describe, expect, it } from "vitest";
+import { Business } from "../../src/businesses/base.js";
+import { baseOptionsSchema, type BaseOptions } from "../../src/businesses/options.js";
+import type { Execution } from "../../src/models/execution.js";
+import { waitFor } from "../support/troop.js";
+import { testContext } from "./context.js";
+
+class Scripted extends Business<BaseOptions> {
+  startups = 0;
+  constructor(
+    private readonly step: (signal: AbortSignal) => Promise<void>,
+    records: Execution[],
+    opts: { restart?: boolean; failStartups?: number; options?: Partial<Record<string, unknown>> } = {},
+  ) {
+    super(testContext({ options: baseOptionsSchema.parse({ idle_time: 0.01, error_idle_time: 0.01, ...opts.options }), restart: opts.restart, onExecution: (r) => records.push(r) }));
+    this.failStartups = opts.failStartups ?? 0;
+  }
+  private failStartups: number;
+  protected override async startup(): Promise<void> {
+    this.startups++;
+    await this.phase("startup_step", 1000, async () => {
+      if (this.startups <= this.failStartups) throw new Error("startup broke");
+    });
+  }
+  protected async execute(): Promise<void> {
+    await this.phase("work", 200, (s) => this.step(s));
+  }
+}
+
+const hang = () => new Promise<void>(() => undefined);
+
+describe("Business base class", () => {
+  it("fails a phase that overruns with its name and limit, even if the work ignores the signal", async () => {
+    const records: Execution[] = [];
+    const b = new Scripted(hang, records);
+    void b.run();
+    await waitFor("a failure", () => b.failureCount >= 1, 5000);
+    await b.stop();
+    expect(records[0]!.error).toMatchObject({ phase: "work", failure_class: "timeout", message: "work timed out after 200ms" });
+    expect(records[0]!.phases.find((p) => p.name === "work")).toMatchObject({ ok: false });
+  });
+
+  it("stops at once in the middle of a phase, without counting a failure", async () => {
+    const records: Execution[] = [];
+    const b = new Scripted((s) => new Promise((_, reject) => s.addEventListener("abort", () => reject(s.reason))), records, { options: {} });
+    void b.run();
+    await new Promise((r) => setTimeout(r, 50));
+    const t = Date.now();
+    await b.stop();
+    expect(Date.now() - t).toBeLessThan(100);
+    expect(b.failureCount).toBe(0);
+  });
+
+  it("counts a failed start-up and retries it after a restart", async () => {
+    const records: Execution[] = [];
+    const b = new Scripted(async () => undefined, records, { restart: true, failStartups: 1 });
+    void b.run();
+    await waitFor("a success", () => b.successCount >= 1, 5000);
+    await b.stop();
+    expect(b.failureCount).toBe(1);
+    expect(records[0]!.error?.phase).toBe("startup_step");
+    expect(b.startups).toBe(2);
+  });
+
+  it("waits a random share of jitter before starting", async () => {
+    const records: Execution[] = [];
+    const b = new Scripted(async () => undefined, records, { options: { jitter: 0.4 } });
+    (b as unknown as { ctx: { random: () => number } }).ctx.random = () => 1;
+    const t = Date.now();
+    void b.run();
+    await waitFor("a success", () => b.successCount >= 1, 5000);
+    await b.stop();
+    expect(Date.now() - t).toBeGreaterThanOrEqual(390);
+  });
+});
