@@ -146,20 +146,27 @@ export abstract class Business<O extends BaseOptions = BaseOptions> {
     this.currentPhase = name;
     const start = Date.now();
     const timeout = new PhaseTimeoutError(name, limitMs, this.context());
-    const timer = new AbortController();
-    const handle = setTimeout(() => timer.abort(timeout), limitMs);
-    const signal = opts.ignoreStop ? timer.signal : AbortSignal.any([timer.signal, this.stopper.signal]);
+    // One controller per phase, aborted by its timer or (unless ignoreStop) by stop. Linked by a
+    // listener removed in `finally`: Node 20's AbortSignal.any keeps every dependent of a
+    // long-lived signal alive (nodejs/node#55351), which leaked memory per phase.
+    const controller = new AbortController();
+    let timedOut = false;
+    const handle = setTimeout(() => ((timedOut = true), controller.abort(timeout)), limitMs);
+    const onStop = () => controller.abort(new StoppedError());
+    if (!opts.ignoreStop) this.stopper.signal.addEventListener("abort", onStop, { once: true });
+    const signal = controller.signal;
     let ok = false;
     try {
       const result = await raceAbort(fn(signal), signal);
       ok = true;
       return result;
     } catch (err) {
-      if (timer.signal.aborted) throw timeout;
+      if (timedOut) throw timeout;
       if (this.stopper.signal.aborted && !opts.ignoreStop) throw new StoppedError();
       throw toMonkeyError(err, name, this.context());
     } finally {
       clearTimeout(handle);
+      this.stopper.signal.removeEventListener("abort", onStop);
       this.phases.push({ name, started_at: new Date(start).toISOString(), duration_ms: Date.now() - start, ok });
       this.currentPhase = previous;
     }
@@ -168,7 +175,8 @@ export abstract class Business<O extends BaseOptions = BaseOptions> {
   /** Interruptible sleep. Resolves false if the monkey is stopping. */
   protected pause(ms: number, phaseName?: string): Promise<boolean> {
     if (this.stopping) return Promise.resolve(false);
-    if (ms <= 0) return Promise.resolve(true);
+    // even a zero pause yields to the event loop, so a loop with no idle cannot starve it
+    if (ms <= 0) return new Promise((resolve) => setImmediate(() => resolve(!this.stopping)));
     const previous = this.currentPhase;
     if (phaseName) this.currentPhase = phaseName;
     return new Promise((resolve) => {

@@ -28,7 +28,7 @@ export const serviceConfigSchema = z
     database: z.string().default("./troop.sqlite").meta({ description: "SQLite file (env TROOP_DATABASE); relative to the working directory" }),
     apiToken: z.string().min(16, "the API token must have at least 16 characters").optional().meta({ description: "Bearer token for the API (env TROOP_API_TOKEN; prefer the environment)" }),
     logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
-    monkeyLogMaxBytes: z.number().int().min(1024).max(100_000_000).default(1_000_000).meta({ description: "Per-monkey log kept in memory" }),
+    monkeyLogMaxBytes: z.number().int().min(1024).max(100_000_000).default(200_000).meta({ description: "Per-monkey log kept in memory" }),
     shutdownTimeout: duration("Bound on stopping everything at SIGTERM").default(30_000),
     autostart: z
       .array(z.unknown())

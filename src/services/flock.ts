@@ -42,6 +42,8 @@ export class Flock {
   private stopped = false;
   /** Aborted by stop/pause so a wait between start batches ends at once. */
   private wake = new AbortController();
+  /** Monkeys removed by a lower `count` (not started if their batch comes later). */
+  private readonly removed = new WeakSet<Monkey>();
 
   constructor(private readonly deps: FlockDeps) {
     this.name = deps.config.name;
@@ -92,7 +94,7 @@ export class Flock {
       if (this.stopped || this.paused) return;
       if (i > 0) await sleep(wait, this.wake.signal);
       if (this.stopped || this.paused) return;
-      for (const m of monkeys.slice(i, i + size)) if (this.monkeys.includes(m)) m.start();
+      for (const m of monkeys.slice(i, i + size)) if (!this.removed.has(m)) m.start();
     }
   }
 
@@ -123,6 +125,7 @@ export class Flock {
     this.rawConfig = rawConfig;
     if (count < this.monkeys.length) {
       const removed = this.monkeys.splice(count);
+      for (const m of removed) this.removed.add(m);
       await Promise.all(removed.map((m) => m.stop()));
       return;
     }

@@ -99,18 +99,21 @@ export class SqliteFlockStore implements FlockStore {
     return this.flushing;
   }
 
+  /** One transaction per batch; rows of flocks deleted meanwhile are dropped. */
   private async writePending(): Promise<void> {
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()];
     this.pending.clear();
     await this.db.transaction().execute(async (tx) => {
-      for (const { flock, monkey, counts } of batch) {
-        const exists = await tx.selectFrom("flocks").select("name").where("name", "=", flock).executeTakeFirst();
-        if (!exists) continue; // flock deleted meanwhile
+      const names = [...new Set(batch.map((b) => b.flock))];
+      const existing = new Set((await tx.selectFrom("flocks").select("name").where("name", "in", names).execute()).map((r) => r.name));
+      const rows = batch.filter((b) => existing.has(b.flock)).map(({ flock, monkey, counts }) => ({ flock, monkey, ...counts }));
+      // SQLite limits bound parameters; 4 per row, so chunks of 200 rows stay well under it
+      for (let i = 0; i < rows.length; i += 200) {
         await tx
           .insertInto("monkey_counts")
-          .values({ flock, monkey, ...counts })
-          .onConflict((oc) => oc.columns(["flock", "monkey"]).doUpdateSet(counts))
+          .values(rows.slice(i, i + 200))
+          .onConflict((oc) => oc.columns(["flock", "monkey"]).doUpdateSet((eb) => ({ success: eb.ref("excluded.success"), failure: eb.ref("excluded.failure") })))
           .execute();
       }
     });

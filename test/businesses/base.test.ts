@@ -76,4 +76,14 @@ describe("Business base class", () => {
     await b.stop();
     expect(Date.now() - t).toBeGreaterThanOrEqual(390);
   });
+
+  it("yields to the event loop between iterations even with no idle time", async () => {
+    const records: Execution[] = [];
+    const b = new Scripted(async () => undefined, records, { options: { idle_time: 0 } });
+    void b.run();
+    const fired = await new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 50));
+    await b.stop();
+    expect(fired).toBe(true);
+    expect(b.successCount).toBeGreaterThan(10);
+  });
 });
