@@ -16,7 +16,7 @@ import { flockConfigSchema, flockUsers, type FlockConfig } from "../models/flock
 import type { FlockSummary } from "../models/status.js";
 import type { FlockStore } from "../store/types.js";
 import { Flock } from "./flock.js";
-import type { Monkey } from "./monkey.js";
+import type { Monkey, MonkeyRuntime } from "./monkey.js";
 import type { SecretScrubber } from "./secrets.js";
 
 export interface FlockManagerDeps {
@@ -34,8 +34,12 @@ export class FlockManager {
   private readonly flocks = new Map<string, Flock>();
   private readonly warnedAliases = new Set<string>();
   private ready = false;
+  private readonly runtime: MonkeyRuntime;
 
-  constructor(private readonly deps: FlockManagerDeps) {}
+  constructor(private readonly deps: FlockManagerDeps) {
+    const { platform, http, logger, scrubber } = deps;
+    this.runtime = { platform, http, logger, scrubber, logMaxBytes: deps.config.monkeyLogMaxBytes };
+  }
 
   get isReady(): boolean {
     return this.ready;
@@ -124,11 +128,7 @@ export class FlockManager {
       startTime: opts.startTime,
       paused: opts.paused,
       definition: def,
-      platform: this.deps.platform,
-      http: this.deps.http,
-      logger: this.deps.logger,
-      scrubber: this.deps.scrubber,
-      logMaxBytes: this.deps.config.monkeyLogMaxBytes,
+      runtime: this.runtime,
       counts,
       onExecution: (f, m, record) => this.onExecution(f, m, record),
     });

@@ -3,17 +3,13 @@
  * answers at once), stops, pauses and resumes them, and changes their number.
  * @module
  */
-import type { Logger } from "pino";
 import type { BusinessConfig } from "../businesses/registry.js";
 import type { BusinessDefinition } from "../businesses/types.js";
-import type { HttpClient } from "../clients/http.js";
-import type { Platform } from "../clients/hub/types.js";
 import type { Execution } from "../models/execution.js";
 import { flockUsers, type FlockConfig } from "../models/flock.js";
 import type { FlockData, FlockSummary } from "../models/status.js";
 import type { Counts } from "../store/types.js";
-import { Monkey } from "./monkey.js";
-import type { SecretScrubber } from "./secrets.js";
+import { Monkey, type MonkeyRuntime } from "./monkey.js";
 
 export interface FlockDeps {
   config: FlockConfig;
@@ -23,11 +19,7 @@ export interface FlockDeps {
   startTime: string;
   paused: boolean;
   definition: BusinessDefinition;
-  platform: Platform;
-  http: HttpClient;
-  logger: Logger;
-  scrubber: SecretScrubber;
-  logMaxBytes: number;
+  runtime: MonkeyRuntime;
   counts: Map<string, Counts>;
   onExecution(flock: Flock, monkey: Monkey, record: Execution): void;
 }
@@ -70,11 +62,7 @@ export class Flock {
       user,
       business: this.config.business as BusinessConfig,
       definition: this.deps.definition,
-      platform: this.deps.platform,
-      http: this.deps.http,
-      logger: this.deps.logger,
-      scrubber: this.deps.scrubber,
-      logMaxBytes: this.deps.logMaxBytes,
+      runtime: this.deps.runtime,
       counts: this.deps.counts.get(user.username),
       onExecution: (monkey, record) => this.deps.onExecution(this, monkey, record),
     });

@@ -15,16 +15,21 @@ import { MonkeyLog } from "./monkey-log.js";
 import type { SecretScrubber } from "./secrets.js";
 
 /** What the flock gives each monkey. */
-export interface MonkeyDeps {
-  flock: string | null;
-  user: BotUser;
-  business: BusinessConfig;
-  definition: BusinessDefinition;
+/** What every monkey of the process shares (built once by the composition root). */
+export interface MonkeyRuntime {
   platform: Platform;
   http: HttpClient;
   logger: Logger;
   scrubber: SecretScrubber;
   logMaxBytes: number;
+}
+
+export interface MonkeyDeps {
+  flock: string | null;
+  user: BotUser;
+  business: BusinessConfig;
+  definition: BusinessDefinition;
+  runtime: MonkeyRuntime;
   counts?: { success: number; failure: number };
   onExecution(monkey: Monkey, record: Execution): void;
 }
@@ -42,10 +47,10 @@ export class Monkey {
     this.name = deps.user.username;
     this.counts = deps.counts ?? { success: 0, failure: 0 };
     this.log = new MonkeyLog({
-      maxBytes: deps.logMaxBytes,
+      maxBytes: deps.runtime.logMaxBytes,
       level: String(deps.business.options["log_level"] ?? "INFO"),
-      logger: deps.logger.child({ flock: deps.flock, monkey: this.name, business: deps.definition.type }),
-      scrub: (t) => deps.scrubber.scrub(t),
+      logger: deps.runtime.logger.child({ flock: deps.flock, monkey: this.name, business: deps.definition.type }),
+      scrub: (t) => deps.runtime.scrubber.scrub(t),
     });
   }
 
@@ -67,13 +72,13 @@ export class Monkey {
       restart: this.deps.business.restart,
       identity: { flock: this.deps.flock, monkey: this.name, business: this.deps.definition.type },
       user: this.deps.user,
-      platform: this.deps.platform,
-      http: this.deps.http,
+      platform: this.deps.runtime.platform,
+      http: this.deps.runtime.http,
       log: this.log,
       counts: this.counts,
       onExecution: (raw) => {
         const text = JSON.stringify(raw);
-        const clean = this.deps.scrubber.scrub(text);
+        const clean = this.deps.runtime.scrubber.scrub(text);
         const record = clean === text ? raw : (JSON.parse(clean) as Execution);
         this.lastExecution = record;
         this.deps.onExecution(this, record);

@@ -4,16 +4,12 @@
  * @module
  */
 import { z } from "zod";
-import type { Logger } from "pino";
 import { businessConfigSchema, lookupBusiness, type BusinessConfig } from "../businesses/registry.js";
-import type { HttpClient } from "../clients/http.js";
-import type { Platform } from "../clients/hub/types.js";
 import { issuesToLocations } from "../config/issues.js";
 import { ApiError } from "../errors.js";
 import { userSchema } from "../models/flock.js";
 import type { SolitaryResult } from "../models/status.js";
-import { Monkey } from "./monkey.js";
-import type { SecretScrubber } from "./secrets.js";
+import { Monkey, type MonkeyRuntime } from "./monkey.js";
 
 export const solitaryConfigSchema = z
   .strictObject({
@@ -24,7 +20,7 @@ export const solitaryConfigSchema = z
   .meta({ id: "SolitaryConfig", description: "Run a business once as one bot user (mobu's SolitaryConfig)" });
 
 export class SolitaryRunner {
-  constructor(private readonly deps: { platform: Platform; http: HttpClient; logger: Logger; scrubber: SecretScrubber; logMaxBytes: number }) {}
+  constructor(private readonly runtime: MonkeyRuntime) {}
 
   async run(body: unknown): Promise<SolitaryResult> {
     const parsed = solitaryConfigSchema.safeParse(body);
@@ -36,11 +32,7 @@ export class SolitaryRunner {
       user: { ...parsed.data.user, scopes: parsed.data.scopes },
       business: parsed.data.business as BusinessConfig,
       definition: def,
-      platform: this.deps.platform,
-      http: this.deps.http,
-      logger: this.deps.logger,
-      scrubber: this.deps.scrubber,
-      logMaxBytes: this.deps.logMaxBytes,
+      runtime: this.runtime,
       onExecution: () => undefined,
     });
     const execution = await monkey.runOnce();

@@ -21,10 +21,11 @@ describe("flocks on a real JupyterHub", () => {
   afterAll(async () => troop?.close());
 
   it("runs 3 monkeys for 3+ iterations each, counts them, and leaves no server after DELETE", async () => {
-    const put = await troop.api("PUT", "/flocks", pythonFlock("trio", { count: 3, prefix: "bot-trio" }));
+    const put = await troop.api("PUT", "/flocks", pythonFlock("trio", { count: 3, prefix: "bot-trio", options: { user_options: { profile: "small" } } }));
     expect(put.status).toBe(201);
     expect(put.body.monkeys.map((m: { name: string }) => m.name)).toEqual(["bot-trio1", "bot-trio2", "bot-trio3"]);
     await waitFor("servers on the hub", async () => (await Promise.all(["bot-trio1", "bot-trio2", "bot-trio3"].map(hasServer))).every(Boolean), 60_000);
+    expect((await hubUser("bot-trio1")).servers[""].user_options).toEqual({ profile: "small" });
     await waitFor(
       "3 iterations per monkey",
       async () => {

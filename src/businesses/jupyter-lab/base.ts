@@ -77,7 +77,7 @@ export abstract class LabBusiness<O extends LabOptions> extends Business<O> {
       reference: "reference" in img ? img.reference : undefined,
       size: img.size,
       debug: img.debug,
-      userOptions: {},
+      userOptions: this.options.user_options,
     };
   }
 

@@ -46,5 +46,9 @@ export const labOptionsShape = {
   url_prefix: z.string().default("/nb/").meta({ description: "Accepted for mobu compatibility; unused" }),
   working_directory: z.string().nullable().default(null).meta({ description: "Directory the kernel changes into before running code" }),
   execution_timeout: duration("Limit for one execution of code (mobu has none)").default(300_000),
+  user_options: z
+    .record(z.string(), z.unknown())
+    .default({})
+    .meta({ description: "Extra user_options sent when spawning on a plain JupyterHub (e.g. a KubeSpawner profile)", examples: [{ profile: "small" }] }),
   kernel_name: z.string().nullable().default(null).meta({ description: "Kernel to start; the lab's default kernel when null", examples: ["python3"] }),
 };
