@@ -5,7 +5,6 @@
  */
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { ApiError } from "../errors.js";
 import type { FlockManager } from "../services/flock-manager.js";
 import type { SolitaryRunner } from "../services/solitary.js";
 import { bearerChecker } from "./auth.js";
@@ -56,4 +55,3 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   return app;
 }
 
-export { ApiError };

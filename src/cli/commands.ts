@@ -4,7 +4,6 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatPath } from "../config/issues.js";
 import { parseYaml, validateDocument } from "../config/load.js";
 import { flockConfigSchema } from "../models/flock.js";
 import type { FlockData, FlockSummary, MonkeyData } from "../models/status.js";
@@ -72,4 +71,3 @@ export async function report(client: TroopClient, name: string, dir: string): Pr
   return `wrote ${monkeys.length} monkey reports to ${dir}`;
 }
 
-export { formatPath };

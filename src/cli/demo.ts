@@ -28,6 +28,9 @@ export async function runDemo(opts: { durationS?: number; port: number }): Promi
   const container = await serve({
     configFile: `${root}examples/demo.yaml`,
     env: { ...process.env, TROOP_HUB_URL: jh["JH_URL"], TROOP_HUB_ADMIN_TOKEN: jh["JH_ADMIN_TOKEN"], TROOP_API_TOKEN: apiToken, TROOP_PORT: String(opts.port), TROOP_DATABASE: `${root}.state/demo.sqlite` },
+  }).catch(async (err: unknown) => {
+    await hub("stop", stateDir).catch(() => undefined);
+    throw err;
   });
   const base = `http://127.0.0.1:${opts.port}`;
   console.log(`hub:   ${jh["JH_URL"]}`);

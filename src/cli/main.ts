@@ -3,6 +3,7 @@
  * to the API. Errors are printed as one clear message and exit 1; never a stack trace.
  * @module
  */
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { ConfigError, formatProblem, loadConfigFile, parseYaml, validateDocument } from "../config/load.js";
 import { flockConfigSchema } from "../models/flock.js";
@@ -11,7 +12,6 @@ import { VERSION } from "../version.js";
 import { CliError, TroopClient } from "./client.js";
 import * as cmd from "./commands.js";
 import { runDemo } from "./demo.js";
-import { readFileSync } from "node:fs";
 
 function program(): Command {
   const p = new Command("troop").version(VERSION).description("Flocks of bot users that keep a JupyterHub platform honest").showHelpAfterError();

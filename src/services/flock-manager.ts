@@ -168,12 +168,8 @@ export class FlockManager {
     this.flocks.delete(flock.name);
     await this.deps.store.deleteFlock(flock.name);
     await flock.stop();
-    if (this.usesLab(flock)) await this.cleanLeftovers(flock.usernames);
+    if (flock.definition.usesLab) await this.cleanLeftovers(flock.usernames);
     this.deps.logger.info({ flock: flock.name }, "flock stopped");
-  }
-
-  private usesLab(flock: Flock): boolean {
-    return lookupBusiness(flock.summary().business)?.usesLab === true;
   }
 
   async pauseFlock(name: string): Promise<Flock> {

@@ -52,6 +52,9 @@ export class Flock {
   get usernames(): string[] {
     return this.monkeys.map((m) => m.name);
   }
+  get definition(): BusinessDefinition {
+    return this.deps.definition;
+  }
   get storedConfig(): Record<string, unknown> {
     return this.rawConfig;
   }
