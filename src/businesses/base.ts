@@ -6,6 +6,7 @@
  * nothing can hang and `stop()` is prompt even mid-spawn or mid-idle.
  * @module
  */
+import { randomUUID } from "node:crypto";
 import { CodeExecutionError, MonkeyError, PhaseTimeoutError, toMonkeyError, type MonkeyContext } from "../errors.js";
 import type { Execution, ExecutionError, ImageInfo, PhaseRecord } from "../models/execution.js";
 import type { BaseOptions } from "./options.js";
@@ -34,6 +35,9 @@ export abstract class Business<O extends BaseOptions = BaseOptions> {
   private readonly stopper = new AbortController();
   private started = false;
   private phases: PhaseRecord[] = [];
+  private extras: Partial<Pick<Execution, "notebook" | "artifact" | "note" | "details">> = {};
+  private errorExtras: Partial<Pick<ExecutionError, "notebook" | "cell_number" | "cell_id" | "output_tail">> = {};
+  private skipped = false;
   private running: Promise<void> | null = null;
 
   constructor(ctx: BusinessContext<O>) {
@@ -98,6 +102,9 @@ export abstract class Business<O extends BaseOptions = BaseOptions> {
   private async iteration(): Promise<boolean> {
     const startedAt = new Date();
     this.phases = [];
+    this.extras = {};
+    this.errorExtras = {};
+    this.skipped = false;
     this.state = "running";
     let error: MonkeyError | null = null;
     try {
@@ -113,7 +120,7 @@ export abstract class Business<O extends BaseOptions = BaseOptions> {
       this.currentPhase = null;
     }
     if (error) this.failureCount++;
-    else this.successCount++;
+    else if (!this.skipped) this.successCount++;
     this.emit(startedAt, error);
     return error === null;
   }
@@ -172,6 +179,22 @@ export abstract class Business<O extends BaseOptions = BaseOptions> {
     }
   }
 
+  /** Add business-specific fields to the current iteration's record (merged at its end). */
+  protected annotate(fields: Partial<Pick<Execution, "notebook" | "artifact" | "note" | "details">>): void {
+    this.extras = { ...this.extras, ...fields };
+  }
+
+  /** Add notebook/cell context to the current iteration's error, if it fails. */
+  protected annotateError(fields: Partial<Pick<ExecutionError, "notebook" | "cell_number" | "cell_id" | "output_tail">>): void {
+    this.errorExtras = { ...this.errorExtras, ...fields };
+  }
+
+  /** Record the current iteration as skipped (neither success nor failure), with the reason. */
+  protected markSkipped(note: string): void {
+    this.skipped = true;
+    this.extras = { ...this.extras, note };
+  }
+
   /** Interruptible sleep. Resolves false if the monkey is stopping. */
   protected pause(ms: number, phaseName?: string): Promise<boolean> {
     if (this.stopping) return Promise.resolve(false);
@@ -204,19 +227,25 @@ export abstract class Business<O extends BaseOptions = BaseOptions> {
   private emit(startedAt: Date, error: MonkeyError | null): void {
     const ended = new Date();
     const record: Execution = {
+      id: executionId(startedAt),
       flock: this.ctx.identity.flock,
       monkey: this.ctx.identity.monkey,
       business: this.ctx.identity.business,
       started_at: startedAt.toISOString(),
       ended_at: ended.toISOString(),
       duration_ms: ended.getTime() - startedAt.getTime(),
-      result: error ? "failure" : "success",
+      result: error ? "failure" : this.skipped ? "skipped" : "success",
       phases: this.phases,
-      error: error ? describeError(error) : null,
+      error: error ? { ...describeError(error), ...this.errorExtras } : null,
       image: this.image,
+      notebook: null,
+      artifact: null,
+      note: null,
+      details: {},
+      ...this.extras,
     };
     if (error) this.ctx.log.error(`failed in ${error.phase}: ${error.message}${record.error?.traceback ? `\n${record.error.traceback}` : ""}`);
-    else this.ctx.log.info(`iteration succeeded in ${record.duration_ms} ms`);
+    else this.ctx.log.info(`iteration ${record.result === "skipped" ? `skipped (${record.note})` : "succeeded"} in ${record.duration_ms} ms`);
     this.ctx.onExecution(record);
   }
 }
@@ -230,7 +259,16 @@ function describeError(err: MonkeyError): ExecutionError {
     code: err.code?.slice(0, CODE_LIMIT) ?? null,
     exception: isCode ? err.ename : null,
     traceback: isCode ? err.traceback.slice(-TRACEBACK_LIMIT) : null,
+    notebook: null,
+    cell_number: null,
+    cell_id: null,
+    output_tail: null,
   };
+}
+
+/** A time-ordered unique id: start time in ms (hex, fixed width) + random part. */
+export function executionId(startedAt: Date): string {
+  return `${startedAt.getTime().toString(16).padStart(12, "0")}-${randomUUID().slice(0, 18)}`;
 }
 
 /** Resolve/reject with `promise`, or reject as soon as `signal` aborts. */
