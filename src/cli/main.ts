@@ -12,6 +12,7 @@ import { VERSION } from "../version.js";
 import { CliError, TroopClient } from "./client.js";
 import * as cmd from "./commands.js";
 import { runDemo } from "./demo.js";
+import { notebooksClean } from "./notebooks-clean.js";
 
 function program(): Command {
   const p = new Command("troop").version(VERSION).description("Flocks of bot users that keep a JupyterHub platform honest").showHelpAfterError();
@@ -30,6 +31,15 @@ function program(): Command {
     .option("--duration <seconds>", "stop after this many seconds (default: until Ctrl-C)")
     .option("--port <port>", "Troop's port", "8080")
     .action(async (o: { duration?: string; port: string }) => runDemo({ durationS: o.duration ? Number(o.duration) : undefined, port: Number(o.port) }));
+  p.command("notebooks")
+    .description("Notebook hygiene")
+    .command("clean")
+    .argument("<paths...>", "notebooks or folders")
+    .option("--check", "change nothing; list notebooks with outputs and exit 1 if any")
+    .description("Strip outputs, execution counts and volatile metadata in place")
+    .action((paths: string[], o: { check?: boolean }) => {
+      process.exitCode = notebooksClean(paths, { check: o.check === true });
+    });
   const flocks = p.command("flocks").description("Manage flocks through the API (TROOP_URL, TROOP_API_TOKEN)");
   const client = () => TroopClient.fromEnv(process.env);
   const print = (s: string) => console.log(s);
