@@ -3,7 +3,7 @@
 // Plain Node ESM with no dependencies: it runs before node_modules exists.
 //   a) npm ci (npm install without a lock) when node_modules is missing or package-lock.json
 //      changed since the last install (stamp: node_modules/.troop-setup-stamp = lock sha256)
-//   b) Debian packages for the real JupyterHub peer, when dpkg-query says one is missing
+//   b) Debian packages for the real JupyterHub and TAP peers, when dpkg-query says one is missing
 //   c) npm run build when a file under src/ (or a tsconfig) is newer than the last build
 // Fast path (all done) takes a few ms. usage: node scripts/setup.mjs [--quiet] [--no-apt]
 import { spawnSync } from "node:child_process";
@@ -16,7 +16,9 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = new Set(process.argv.slice(2));
 const quiet = args.has("--quiet");
 const noApt = args.has("--no-apt");
-const PKGS = ["jupyterhub", "python3-jupyter-server", "python3-ipykernel", "python3-notebook"];
+const PKGS = ["jupyterhub", "python3-jupyter-server", "python3-ipykernel", "python3-notebook", "python3-nbclient", "git",
+  // the real TAP/SIA peer (scripts/tap/start.sh); never gavodachs2-server, see there
+  "python3-gavo", "postgresql-15", "postgresql-15-pgsphere", "postgresql-15-q3c"];
 const LOCK = join(ROOT, "package-lock.json");
 const NODE_MODULES = join(ROOT, "node_modules");
 const STAMP = join(NODE_MODULES, ".troop-setup-stamp");

@@ -3,18 +3,24 @@
  * build it with their own config (and a fake hub URL) instead of patching modules.
  * @module
  */
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { DestinationStream, Logger } from "pino";
 import { buildServer } from "./api/server.js";
 import { HttpClient } from "./clients/http.js";
 import { createPlatform } from "./clients/hub/index.js";
 import type { Platform } from "./clients/hub/types.js";
+import { dataServicesFromConfig } from "./config/data-services.js";
 import type { ServiceConfig } from "./config/schema.js";
 import { createLogger } from "./logging.js";
 import { FlockManager } from "./services/flock-manager.js";
+import { createResults, type Results } from "./services/results/index.js";
 import { SecretScrubber } from "./services/secrets.js";
 import { SolitaryRunner } from "./services/solitary.js";
 import { SqliteFlockStore } from "./store/sqlite.js";
+import { ArtifactStore } from "./store/artifacts.js";
+import { dataDirOf } from "./store/data-dir.js";
+import { RepoCache } from "./store/repo-cache.js";
 import type { FlockStore } from "./store/types.js";
 import { VERSION } from "./version.js";
 
@@ -26,6 +32,8 @@ export interface Container {
   platform: Platform;
   manager: FlockManager;
   server: FastifyInstance;
+  /** History, windows, metrics and Slack alerts of every execution. */
+  results: Results;
   /** Stop flocks (bounded), close the server and the database. */
   close(): Promise<boolean>;
 }
@@ -35,13 +43,19 @@ export async function buildContainer(config: Readonly<ServiceConfig>, opts: { lo
   const scrubber = opts.scrubber ?? new SecretScrubber();
   scrubber.add(config.apiToken);
   scrubber.add(config.hub.adminToken);
+  scrubber.add(config.tap.token);
+  scrubber.add(config.sia.token);
   const logger = createLogger({ level: config.logLevel, scrubber, destination: opts.logDestination });
   const http = new HttpClient(`troop/${VERSION}`);
   const platform = createPlatform({ hub: config.hub, http, onSecret: (s) => scrubber.add(s) });
   const store = await SqliteFlockStore.open(config.database, { onError: (err) => logger.error({ err: err.message }, "could not write counters") });
-  const manager = new FlockManager({ config, store, platform, http, logger, scrubber });
-  const solitary = new SolitaryRunner({ platform, http, logger, scrubber, logMaxBytes: config.monkeyLogMaxBytes });
-  const server = buildServer({ manager, solitary, logger, prefix: config.pathPrefix, apiToken: config.apiToken, version: VERSION });
+  const results = await createResults({ config, store, logger, scrubber, http, manager: () => manager });
+  const dataDir = dataDirOf(config);
+  const artifacts = new ArtifactStore(join(dataDir, "artifacts"));
+  const notebooks = { repos: new RepoCache(join(dataDir, "repos")), artifacts, availableApplications: config.availableApplications };
+  const manager = new FlockManager({ config, store, platform, http, logger, scrubber, notebooks, onExecution: (r) => results.fanout.record(r) });
+  const solitary = new SolitaryRunner({ platform, http, logger, scrubber, logMaxBytes: config.monkeyLogMaxBytes, notebooks, dataServices: dataServicesFromConfig(config) });
+  const server = buildServer({ manager, solitary, logger, prefix: config.pathPrefix, apiToken: config.apiToken, version: VERSION, artifacts, results: results.api });
   let closing: Promise<boolean> | null = null;
   return {
     config,
@@ -51,9 +65,11 @@ export async function buildContainer(config: Readonly<ServiceConfig>, opts: { lo
     platform,
     manager,
     server,
+    results,
     close: () =>
       (closing ??= (async () => {
         const done = await manager.shutdown(config.shutdownTimeout);
+        await results.close();
         await server.close();
         await store.close();
         return done;

@@ -18,6 +18,7 @@ export type ApiErrorCode =
   | "not_found"
   | "flock_not_found"
   | "monkey_not_found"
+  | "execution_not_found"
   | "flock_exists"
   | "invalid_request"
   | "invalid_json"
@@ -58,6 +59,11 @@ export function monkeyNotFound(flock: string, monkey: string): ApiError {
   return new ApiError({ code: "monkey_not_found", status: 404, message: `Monkey ${monkey} not found in flock ${flock}` });
 }
 
+/** 404 for an execution id that is not in the history (never stored, or pruned). */
+export function executionNotFound(id: string): ApiError {
+  return new ApiError({ code: "execution_not_found", status: 404, message: `Execution ${id} not found` });
+}
+
 /** Context every domain error carries. */
 export interface MonkeyContext {
   flock?: string;
@@ -73,6 +79,10 @@ export type FailureClass =
   | "network_error"
   | "spawn_failed"
   | "protocol_error"
+  | "dead_kernel"
+  | "invalid_notebook"
+  | "repo_error"
+  | "query_error"
   | "internal";
 
 /** A failure inside a business phase. */
@@ -155,6 +165,11 @@ export class SpawnFailedError extends Error {
   }
 }
 
+/** The kernel died (or its connection was lost) while code ran: status `dead`/`restarting`, or the websocket closed. */
+export class KernelDiedError extends Error {
+  override readonly name = "KernelDiedError";
+}
+
 /** Classify any thrown value raised during a phase into a MonkeyError. */
 export function toMonkeyError(err: unknown, phase: string, context: MonkeyContext): MonkeyError {
   if (err instanceof MonkeyError) {
@@ -169,6 +184,9 @@ export function toMonkeyError(err: unknown, phase: string, context: MonkeyContex
   }
   if (err instanceof NetworkError) {
     return new MonkeyError({ phase, failureClass: "network_error", message: err.message, context, cause: err });
+  }
+  if (err instanceof KernelDiedError) {
+    return new MonkeyError({ phase, failureClass: "dead_kernel", message: err.message, context, cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);
   return new MonkeyError({ phase, failureClass: "internal", message, context, cause: err });

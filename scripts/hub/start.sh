@@ -22,7 +22,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 SYS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-PKGS=(jupyterhub python3-jupyter-server python3-ipykernel python3-notebook)
+PKGS=(jupyterhub python3-jupyter-server python3-ipykernel python3-notebook python3-nbclient)
 log() { echo "[hub-start] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 ms() { date +%s%3N; }

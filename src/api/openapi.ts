@@ -20,7 +20,8 @@ export function buildOpenApi(routes: RouteSpec[], prefix: string, version: strin
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const path = prefix + r.path.replace(/:(\w+)/g, "{$1}");
-    const params = [...r.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+    const params: unknown[] = [...r.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+    if (r.query) params.push(...queryParameters(r.query));
     const ok = String(r.status ?? 200);
     const content = r.produces ? { [r.produces]: { schema: { type: "string" } } } : r.response ? { "application/json": { schema: schemaOf(r.response, "output") } } : undefined;
     paths[path] ??= {};
@@ -43,6 +44,12 @@ export function buildOpenApi(routes: RouteSpec[], prefix: string, version: strin
     security: [{ bearer: [] }],
     paths,
   };
+}
+
+/** OpenAPI query parameters of an object schema, one per key. */
+function queryParameters(schema: z.ZodObject): { name: string; in: string; required: boolean; schema: unknown }[] {
+  const json = schemaOf(schema, "input") as { properties?: Record<string, { description?: string }>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, s]) => ({ name, in: "query", required: json.required?.includes(name) ?? false, ...(s.description ? { description: s.description } : {}), schema: s }));
 }
 
 /** A browsable page of the document: every operation with its schemas. */

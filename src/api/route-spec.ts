@@ -20,6 +20,8 @@ export interface RouteSpec {
   summary: string;
   tag: string;
   body?: z.ZodType;
+  /** Query parameters (an object schema; documented in OpenAPI, parsed by the handler's service). */
+  query?: z.ZodObject;
   response?: z.ZodType;
   /** Success status (default 200). */
   status?: number;

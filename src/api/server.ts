@@ -7,11 +7,14 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { FlockManager } from "../services/flock-manager.js";
 import type { SolitaryRunner } from "../services/solitary.js";
+import type { ArtifactStore } from "../store/artifacts.js";
 import { bearerChecker } from "./auth.js";
 import { errorHandler, notFoundBody } from "./error-mapper.js";
 import { buildOpenApi, docsPage } from "./openapi.js";
 import type { RouteSpec } from "./route-spec.js";
+import { artifactRoutes } from "./routes/artifacts.js";
 import { flockRoutes } from "./routes/flocks.js";
+import { resultRoutes, type ResultsApi } from "./routes/results.js";
 import { serviceRoutes } from "./routes/service.js";
 
 export interface ServerDeps {
@@ -21,13 +24,22 @@ export interface ServerDeps {
   prefix: string;
   apiToken: string;
   version: string;
+  /** Executed notebooks of the notebook runners (`GET /artifacts/{id}`). */
+  artifacts: ArtifactStore;
+  /** History, summaries (mobu's counters plus 1 h / 24 h / 7 d windows) and metrics. */
+  results: ResultsApi;
 }
 
 const BODY_LIMIT = 1_048_576;
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, routerOptions: { maxParamLength: 200 }, return503OnClosing: true });
-  const routes: RouteSpec[] = [...flockRoutes(deps.manager, deps.prefix), ...serviceRoutes(deps.manager, deps.solitary)];
+  const routes: RouteSpec[] = [
+    ...flockRoutes(deps.manager, deps.prefix),
+    ...serviceRoutes(deps.manager, deps.solitary),
+    ...resultRoutes(deps.results),
+    ...artifactRoutes(deps.artifacts),
+  ];
   const openapi = buildOpenApi(routes, deps.prefix, deps.version);
   const check = bearerChecker(deps.apiToken);
 

@@ -58,6 +58,27 @@ export abstract class Business<O extends BaseOptions = BaseOptions> {
   /** Hook: release everything (e.g. revoke tokens). */
   protected async close(): Promise<void> {}
 
+  /**
+   * Hook: the pause after an iteration — `idle_time` (+ jitter) after a success, `error_idle_time`
+   * after a failure. Notebook runners pause `notebook_idle_time` between notebooks instead.
+   */
+  protected idleAfter(ok: boolean): { ms: number; phase: string } {
+    return ok ? { ms: this.options.idle_time + this.random() * this.options.jitter, phase: "idle" } : { ms: this.options.error_idle_time, phase: "error_idle" };
+  }
+
+  /**
+   * Ask the business to pick up new content (a new commit of its repository) at its next safe
+   * point. Returns false when the business has nothing to refresh.
+   */
+  requestRefresh(): boolean {
+    return false;
+  }
+
+  /** True while a requested refresh has not happened yet. */
+  get refreshing(): boolean {
+    return false;
+  }
+
   get stopping(): boolean {
     return this.stopper.signal.aborted;
   }
@@ -82,11 +103,13 @@ export abstract class Business<O extends BaseOptions = BaseOptions> {
         if (this.stopping || i + 1 >= maxIterations) break;
         if (ok) {
           this.state = "idle";
-          await this.pause(this.options.idle_time + this.random() * this.options.jitter, "idle");
+          const idle = this.idleAfter(true);
+          await this.pause(idle.ms, idle.phase);
         } else {
           this.state = "error";
           if (this.ctx.restart) await this.tryRecover();
-          await this.pause(this.options.error_idle_time, "error_idle");
+          const idle = this.idleAfter(false);
+          await this.pause(idle.ms, idle.phase);
         }
       }
     } finally {

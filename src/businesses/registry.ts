@@ -43,7 +43,7 @@ export const businessTypeNames: readonly string[] = [
 function member(type: string, def: BusinessDefinition) {
   return z.strictObject({
     type: z.literal(type).meta({ description: def.type === type ? def.description : `Old name of ${def.type}` }),
-    options: (def.optionsSchema as z.ZodType).default({}),
+    options: (def.optionsSchema as z.ZodType).prefault({}),
     restart: z.boolean().default(false).meta({ description: "After a failure, delete the lab and start over with a fresh one" }),
   });
 }

@@ -13,6 +13,7 @@ import { CliError, TroopClient } from "./client.js";
 import * as cmd from "./commands.js";
 import { runDemo } from "./demo.js";
 import { notebooksClean } from "./notebooks-clean.js";
+import { runNotebooksCommand } from "./run-notebooks.js";
 
 function program(): Command {
   const p = new Command("troop").version(VERSION).description("Flocks of bot users that keep a JupyterHub platform honest").showHelpAfterError();
@@ -40,6 +41,7 @@ function program(): Command {
     .action((paths: string[], o: { check?: boolean }) => {
       process.exitCode = notebooksClean(paths, { check: o.check === true });
     });
+  runNotebooksCommand(p);
   const flocks = p.command("flocks").description("Manage flocks through the API (TROOP_URL, TROOP_API_TOKEN)");
   const client = () => TroopClient.fromEnv(process.env);
   const print = (s: string) => console.log(s);

@@ -9,6 +9,7 @@ import { LineCounter, parseDocument, isMap, isNode, isPair, isScalar, type Docum
 import type { z } from "zod";
 import { lookupBusiness } from "../businesses/registry.js";
 import { flockConfigSchema } from "../models/flock.js";
+import { dataServicesFromConfig } from "./data-services.js";
 import { flattenIssues, formatPath } from "./issues.js";
 import { ENV_OVERRIDES, serviceConfigSchema, type ServiceConfig } from "./schema.js";
 
@@ -95,6 +96,7 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
   const fromEnv = applyEnv(doc.value as Record<string, unknown>, env);
   const config = validateDocument(doc, serviceConfigSchema, fromEnv);
   const warnings: ConfigProblem[] = [];
+  const checkErrors: ConfigProblem[] = [];
   config.autostart.forEach((raw, i) => {
     const flock = flockConfigSchema.parse(raw);
     const def = lookupBusiness(flock.business.type);
@@ -102,7 +104,12 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
     const at = { ...doc.locate(path), path: formatPath(path) };
     if (def && !def.create) warnings.push({ ...at, message: `${flock.business.type}: ${def.notImplemented}` });
     else if (def && def.type !== flock.business.type) warnings.push({ ...at, message: `${flock.business.type} is an old name; use ${def.type}` });
+    for (const p of def?.check?.(flock.business.options, { dataServices: dataServicesFromConfig(config), final: false }) ?? []) {
+      const where = ["autostart", i, "business", "options", ...p.path];
+      (p.severity === "error" ? checkErrors : warnings).push({ ...doc.locate(where), path: formatPath(where), message: p.message });
+    }
   });
+  if (checkErrors.length) throw new ConfigError(checkErrors);
   return { config: deepFreeze(config), warnings };
 }
 

@@ -6,6 +6,8 @@
 import { z } from "zod";
 import { flockConfigSchema } from "../models/flock.js";
 import { duration } from "./duration.js";
+import { siaServiceConfigSchema, tapServiceConfigSchema } from "./data-services.js";
+import { historyConfigSchema, metricsConfigSchema, slackConfigSchema } from "./results-schema.js";
 
 export const hubConfigSchema = z.strictObject({
   type: z.enum(["jupyterhub", "nublado"]).default("jupyterhub").meta({ description: "jupyterhub: any JupyterHub ≥ 3 with an admin token; nublado: Rubin's platform (Gafaelfawr + Nublado)" }),
@@ -26,10 +28,18 @@ export const serviceConfigSchema = z
     environmentName: z.string().default("local").meta({ description: "Name of the environment under test, for reports" }),
     hub: hubConfigSchema.default({ type: "jupyterhub", tokenLifetime: 86_400_000 }),
     database: z.string().default("./troop.sqlite").meta({ description: "SQLite file (env TROOP_DATABASE); relative to the working directory" }),
+    dataDir: z.string().min(1).optional().meta({ description: "Folder for repository checkouts and artifacts (env TROOP_DATA_DIR); default: troop-data next to the database" }),
+    availableApplications: z.array(z.string()).default([]).meta({ description: "Applications this deployment has; notebooks whose metadata.mobu.required_applications lists another are skipped", examples: [["nublado", "tap"]] }),
     apiToken: z.string().min(16, "the API token must have at least 16 characters").optional().meta({ description: "Bearer token for the API (env TROOP_API_TOKEN; prefer the environment)" }),
     logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
     monkeyLogMaxBytes: z.number().int().min(1024).max(100_000_000).default(200_000).meta({ description: "Per-monkey log kept in memory" }),
     shutdownTimeout: duration("Bound on stopping everything at SIGTERM").default(30_000),
+    tap: tapServiceConfigSchema.prefault({}),
+    sia: siaServiceConfigSchema.prefault({}),
+    publicBaseUrl: z.url().optional().meta({ description: "Troop's URL as operators reach it, including pathPrefix; links in alerts and the history API", examples: ["https://data.example.org/troop"] }),
+    history: historyConfigSchema.prefault({}).meta({ description: "Execution history and its retention" }),
+    slack: slackConfigSchema.prefault({}).meta({ description: "Slack alerts and daily report" }),
+    metrics: metricsConfigSchema.prefault({}).meta({ description: "Prometheus metrics" }),
     autostart: z
       .array(z.unknown())
       .default([])
@@ -61,4 +71,10 @@ export const ENV_OVERRIDES = [
   { env: "TROOP_API_TOKEN", path: ["apiToken"], kind: "string" },
   { env: "TROOP_PORT", path: ["port"], kind: "number" },
   { env: "TROOP_DATABASE", path: ["database"], kind: "string" },
+  { env: "TROOP_TAP_URL", path: ["tap", "url"], kind: "string" },
+  { env: "TROOP_TAP_TOKEN", path: ["tap", "token"], kind: "string" },
+  { env: "TROOP_SIA_URL", path: ["sia", "url"], kind: "string" },
+  { env: "TROOP_SIA_TOKEN", path: ["sia", "token"], kind: "string" },
+  { env: "TROOP_DATA_DIR", path: ["dataDir"], kind: "string" },
+  { env: "TROOP_SLACK_WEBHOOK_URL", path: ["slack", "webhookUrl"], kind: "string" },
 ] as const;

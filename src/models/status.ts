@@ -55,10 +55,6 @@ export const flockDataSchema = z
   .meta({ id: "FlockData" });
 export type FlockData = z.output<typeof flockDataSchema>;
 
-export const summarySchema = z
-  .strictObject({ flocks: z.array(flockSummarySchema), ci_manager: z.null() })
-  .meta({ id: "Summary" });
-
 export const solitaryResultSchema = z
   .strictObject({
     success: z.boolean(),

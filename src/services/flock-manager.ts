@@ -6,9 +6,11 @@
  */
 import type { Logger } from "pino";
 import { lookupBusiness } from "../businesses/registry.js";
+import type { NotebookResources } from "../businesses/types.js";
 import type { HttpClient } from "../clients/http.js";
 import type { Platform } from "../clients/hub/types.js";
-import { issuesToLocations } from "../config/issues.js";
+import { dataServicesFromConfig } from "../config/data-services.js";
+import { formatPath, issuesToLocations } from "../config/issues.js";
 import type { ServiceConfig } from "../config/schema.js";
 import { ApiError, flockNotFound } from "../errors.js";
 import type { Execution } from "../models/execution.js";
@@ -28,6 +30,8 @@ export interface FlockManagerDeps {
   scrubber: SecretScrubber;
   /** Hook for every execution of every monkey (history, metrics, alerts). */
   onExecution?: (record: Execution) => void;
+  /** Repository cache, artifact store and available applications of the notebook runners. */
+  notebooks?: NotebookResources;
 }
 
 export class FlockManager {
@@ -38,7 +42,8 @@ export class FlockManager {
 
   constructor(private readonly deps: FlockManagerDeps) {
     const { platform, http, logger, scrubber } = deps;
-    this.runtime = { platform, http, logger, scrubber, logMaxBytes: deps.config.monkeyLogMaxBytes };
+    this.runtime = { platform, http, logger, scrubber, logMaxBytes: deps.config.monkeyLogMaxBytes, notebooks: deps.notebooks };
+    this.runtime.dataServices = dataServicesFromConfig(deps.config);
   }
 
   get isReady(): boolean {
@@ -55,6 +60,11 @@ export class FlockManager {
     if (!def.create) {
       throw new ApiError({ code: "business_not_implemented", status: 422, message: `${parsed.data.business.type}: ${def.notImplemented}`, errors: [{ path: "business.type", message: def.notImplemented ?? "" }] });
     }
+    const problems = def.check?.(parsed.data.business.options, { dataServices: this.runtime.dataServices!, final: true }) ?? [];
+    const located = (p: (typeof problems)[number]) => ({ path: formatPath(["business", "options", ...p.path]), message: p.message });
+    const errors = problems.filter((p) => p.severity === "error").map(located);
+    if (errors.length) throw new ApiError({ code: "invalid_request", status: 422, message: "Invalid flock configuration", errors });
+    for (const w of problems.filter((p) => p.severity === "warning").map(located)) this.deps.logger.warn({ flock: parsed.data.name, path: w.path }, w.message);
     return { config: parsed.data, raw: body as Record<string, unknown> };
   }
 
@@ -184,6 +194,21 @@ export class FlockManager {
     await this.deps.store.setPaused(name, false);
     flock.resume();
     return flock;
+  }
+
+  /**
+   * Make every monkey of the flock pick up the newest commit of its repository at its next
+   * notebook boundary (`POST /flocks/{flock}/refresh`; the GitHub webhook calls it too).
+   * Returns how many monkeys will refresh. 409 when the flock's business has no repository.
+   */
+  refreshFlock(name: string): { flock: string; monkeys: number } {
+    const flock = this.getFlock(name);
+    const monkeys = flock.refresh();
+    if (monkeys < 0) {
+      throw new ApiError({ code: "invalid_flock_state", status: 409, message: `flock ${name} runs ${flock.definition.type}, which has nothing to refresh` });
+    }
+    this.deps.logger.info({ flock: name, monkeys }, "refresh requested");
+    return { flock: name, monkeys };
   }
 
   /** Change `count` of a `user_spec` flock. */

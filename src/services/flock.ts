@@ -126,6 +126,18 @@ export class Flock {
     if (!this.paused && !this.stopped) this.starting = this.starting.then(() => this.startInBatches(added));
   }
 
+  /**
+   * Ask every running monkey to pick up new repository content at its next safe point; paused
+   * monkeys get it when they resume (they start from a fresh checkout). Returns the number of
+   * running monkeys that will refresh, or -1 when the business has nothing to refresh.
+   */
+  refresh(): number {
+    const { repo_url: url, repo_ref: ref } = this.config.business.options as { repo_url?: unknown; repo_ref?: unknown };
+    if (typeof url !== "string" || typeof ref !== "string") return -1;
+    this.deps.runtime.notebooks?.repos.invalidate(url, ref);
+    return this.monkeys.filter((m) => m.refresh()).length;
+  }
+
   monkey(name: string): Monkey | undefined {
     return this.monkeys.find((m) => m.name === name);
   }

@@ -6,8 +6,9 @@
 import type { Logger } from "pino";
 import type { Business } from "../businesses/base.js";
 import type { BusinessConfig } from "../businesses/registry.js";
-import type { BusinessDefinition } from "../businesses/types.js";
+import type { BusinessDefinition, NotebookResources } from "../businesses/types.js";
 import type { HttpClient } from "../clients/http.js";
+import type { DataServices } from "../config/data-services.js";
 import type { BotUser, Platform } from "../clients/hub/types.js";
 import type { Execution } from "../models/execution.js";
 import type { MonkeyData } from "../models/status.js";
@@ -22,6 +23,10 @@ export interface MonkeyRuntime {
   logger: Logger;
   scrubber: SecretScrubber;
   logMaxBytes: number;
+  /** Shared by the notebook runners (absent where no notebook business can run). */
+  notebooks?: NotebookResources | undefined;
+  /** TAP and SIA services of the deployment (absent where no data business can run). */
+  dataServices?: DataServices | undefined;
 }
 
 export interface MonkeyDeps {
@@ -76,6 +81,8 @@ export class Monkey {
       http: this.deps.runtime.http,
       log: this.log,
       counts: this.counts,
+      notebooks: this.deps.runtime.notebooks,
+      dataServices: this.deps.runtime.dataServices,
       onExecution: (raw) => {
         const text = JSON.stringify(raw);
         const clean = this.deps.runtime.scrubber.scrub(text);
@@ -107,6 +114,11 @@ export class Monkey {
     this.log.info("stopped");
   }
 
+  /** Ask the business to pick up new content at its next safe point; false if it cannot (or is not running). */
+  refresh(): boolean {
+    return this.business?.requestRefresh() ?? false;
+  }
+
   /** Stop and remember that we are paused (labs released); `start` resumes. */
   async pause(): Promise<void> {
     this.paused = true;
@@ -128,7 +140,7 @@ export class Monkey {
         name: this.deps.definition.type,
         success_count: this.successCount,
         failure_count: this.failureCount,
-        refreshing: false,
+        refreshing: this.business?.refreshing ?? false,
         phase: this.business?.currentPhase ?? null,
         image: this.business?.image ?? this.lastExecution?.image ?? null,
       },

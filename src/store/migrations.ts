@@ -26,6 +26,38 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0002_executions": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("executions")
+        .addColumn("id", "text", (c) => c.primaryKey()) // time-ordered: hex start ms + random
+        .addColumn("flock", "text")
+        .addColumn("monkey", "text", (c) => c.notNull())
+        .addColumn("business", "text", (c) => c.notNull())
+        .addColumn("started_ms", "integer", (c) => c.notNull())
+        .addColumn("ended_ms", "integer", (c) => c.notNull())
+        .addColumn("duration_ms", "integer", (c) => c.notNull())
+        .addColumn("result", "text", (c) => c.notNull())
+        .addColumn("error_phase", "text")
+        .addColumn("failure_class", "text")
+        .addColumn("error_name", "text")
+        .addColumn("message", "text")
+        .addColumn("notebook", "text")
+        .addColumn("cell_number", "integer")
+        .addColumn("notebook_ms", "integer")
+        .addColumn("image_tag", "text")
+        .addColumn("image_type", "text")
+        .addColumn("image_version", "text")
+        .addColumn("repo_commit", "text")
+        .addColumn("artifact", "text")
+        .addColumn("phase_ms", "text", (c) => c.notNull()) // compact [[name, ms], ...] for windows
+        .addColumn("raw", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("executions_flock").on("executions").columns(["flock", "id"]).execute();
+      await db.schema.createIndex("executions_flock_result").on("executions").columns(["flock", "result", "id"]).execute();
+      await db.schema.createIndex("executions_flock_monkey").on("executions").columns(["flock", "monkey", "id"]).execute();
+    },
+  },
 };
 
 /** Bring the database up to date; throws with the failing migration's name. */

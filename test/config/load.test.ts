@@ -23,9 +23,14 @@ describe("service config", () => {
     },
   );
 
-  it("warns that old business names are deprecated and unimplemented businesses cannot run yet", () => {
+  it("warns that old business names and the older TAPQueryRunner form are deprecated", () => {
     expect(loadConfigFile(data("seed-python.yaml"), {}).warnings[0]?.message).toMatch(/JupyterPythonLoop is an old name; use NubladoPythonLoop/);
-    expect(loadConfigFile(data("seed-tap.yaml"), {}).warnings[0]?.message).toMatch(/not implemented yet/);
+    const tap = loadConfigFile(data("seed-tap.yaml"), {}).warnings;
+    expect(tap.map((w) => [w.path, w.message])).toEqual([
+      ["autostart[0].business.options.dataset", expect.stringMatching(/no TAP URL for dataset dp02: set tap.url \(TROOP_TAP_URL\)/)],
+      ["autostart[0].business.options.query_set", expect.stringMatching(/older form of TAPQuerySetRunner/)],
+    ]);
+    expect(loadConfigFile(data("seed-tap.yaml"), { TROOP_TAP_URL: "http://127.0.0.1:9/tap" }).warnings).toHaveLength(1);
   });
 
   it.each([

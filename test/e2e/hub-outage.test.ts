@@ -38,7 +38,7 @@ describe("hub outage", () => {
       return r.business.failure_count >= 2 ? r : null;
     }, 60_000);
     expect(m.last_execution.error.phase).toMatch(/^(hub_login|lab_status|create_session|execute_setup|execute_code|delete_session)$/);
-    expect(m.last_execution.error.failure_class).toMatch(/network_error|http_error|timeout|internal/);
+    expect(m.last_execution.error.failure_class).toMatch(/network_error|http_error|timeout|dead_kernel|internal/);
 
     const again = await hubScript("start.sh", stateDir);
     expect(again["JH_URL"]).toBe(hub["JH_URL"]);

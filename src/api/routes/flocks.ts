@@ -12,6 +12,7 @@ import { parseBody } from "../parse.js";
 import type { RouteSpec } from "../route-spec.js";
 
 const patchSchema = z.strictObject({ count: z.number().int().min(1).max(MAX_FLOCK_COUNT) }).meta({ id: "FlockPatch" });
+const refreshSchema = z.strictObject({ flock: z.string(), monkeys: z.number().meta({ description: "Running monkeys that will pick up the new commit at their next notebook boundary" }) }).meta({ id: "FlockRefresh" });
 
 export function flockRoutes(manager: FlockManager, prefix: string): RouteSpec[] {
   const monkey = (flock: string, name: string) => {
@@ -58,7 +59,7 @@ export function flockRoutes(manager: FlockManager, prefix: string): RouteSpec[] 
     },
     { method: "POST", path: "/flocks/:flock/pause", tag: "flocks", summary: "Pause: monkeys stop and release their labs", response: flockSummarySchema, handler: async ({ params }) => (await manager.pauseFlock(params["flock"]!)).summary() },
     { method: "POST", path: "/flocks/:flock/resume", tag: "flocks", summary: "Resume a paused flock", response: flockSummarySchema, handler: async ({ params }) => (await manager.resumeFlock(params["flock"]!)).summary() },
-    { method: "GET", path: "/flocks/:flock/summary", tag: "flocks", summary: "Counters of a flock", response: flockSummarySchema, handler: ({ params }) => manager.getFlock(params["flock"]!).summary() },
+    { method: "POST", path: "/flocks/:flock/refresh", tag: "flocks", summary: "Notebook runners: pick up the newest commit of the repository at the next notebook boundary", response: refreshSchema, status: 202, handler: ({ params }) => manager.refreshFlock(params["flock"]!) },
     { method: "GET", path: "/flocks/:flock/monkeys", tag: "monkeys", summary: "Names of a flock's monkeys", response: z.array(z.string()), handler: ({ params }) => manager.getFlock(params["flock"]!).listMonkeys().map((m) => m.name) },
     { method: "GET", path: "/flocks/:flock/monkeys/:monkey", tag: "monkeys", summary: "A monkey's state", response: monkeyDataSchema, handler: ({ params }) => monkey(params["flock"]!, params["monkey"]!).data() },
     {

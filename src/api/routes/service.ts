@@ -4,14 +4,13 @@
  */
 import { z } from "zod";
 import { ApiError } from "../../errors.js";
-import { solitaryResultSchema, summarySchema } from "../../models/status.js";
+import { solitaryResultSchema } from "../../models/status.js";
 import type { FlockManager } from "../../services/flock-manager.js";
 import { solitaryConfigSchema, type SolitaryRunner } from "../../services/solitary.js";
 import type { RouteSpec } from "../route-spec.js";
 
 export function serviceRoutes(manager: FlockManager, solitary: SolitaryRunner): RouteSpec[] {
   return [
-    { method: "GET", path: "/summary", tag: "summary", summary: "Counters of every flock", response: summarySchema, handler: () => ({ flocks: manager.summaries(), ci_manager: null }) },
     { method: "POST", path: "/run", tag: "solitary", summary: "Run a business once, synchronously", body: solitaryConfigSchema, response: solitaryResultSchema, handler: ({ body }) => solitary.run(body) },
     { method: "GET", path: "/healthz", tag: "health", summary: "The process is alive", public: true, response: z.strictObject({ status: z.literal("ok") }), handler: () => ({ status: "ok" as const }) },
     {

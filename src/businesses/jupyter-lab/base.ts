@@ -122,7 +122,8 @@ export abstract class LabBusiness<O extends LabOptions> extends Business<O> {
     }
   }
 
-  private async interrupt(session: OpenSession): Promise<void> {
+  /** Interrupt the session's kernel (after a timeout); best effort, bounded by `jupyter_timeout`. */
+  protected async interrupt(session: OpenSession): Promise<void> {
     await this.lab?.interruptKernel(session.kernelId, AbortSignal.timeout(this.options.jupyter_timeout)).catch(() => undefined);
   }
 

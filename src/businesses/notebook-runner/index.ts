@@ -1,32 +1,31 @@
-/** Registry entries of the notebook runners: options known, runners not implemented yet. @module */
+/** Registry entries of the notebook runners (old name of the counting one: NotebookRunner). @module */
 import { defineBusiness } from "../types.js";
+import { NotebookRunner } from "./business.js";
 import {
   notebookRunnerCountingOptionsSchema,
   notebookRunnerInfiniteOptionsSchema,
   notebookRunnerListOptionsSchema,
 } from "./options.js";
 
-const notYet = "the notebook runners are not implemented yet in this version of Troop";
-
 export const notebookRunnerCounting = defineBusiness({
   type: "NotebookRunnerCounting",
   aliases: ["NotebookRunner"],
-  description: "Runs max_executions notebooks of a Git repository per lab session",
+  description: "Runs notebooks of a Git repository, max_executions per lab",
   optionsSchema: notebookRunnerCountingOptionsSchema,
+  create: (ctx) => new NotebookRunner(ctx, "counting"),
   usesLab: true,
-  notImplemented: notYet,
 });
 export const notebookRunnerList = defineBusiness({
   type: "NotebookRunnerList",
-  description: "Runs every selected notebook once per lab session",
+  description: "Runs every selected notebook of a Git repository once per lab",
   optionsSchema: notebookRunnerListOptionsSchema,
+  create: (ctx) => new NotebookRunner(ctx, "list"),
   usesLab: true,
-  notImplemented: notYet,
 });
 export const notebookRunnerInfinite = defineBusiness({
   type: "NotebookRunnerInfinite",
-  description: "Runs notebooks forever in one lab session",
+  description: "Runs the notebooks of a Git repository forever in one lab",
   optionsSchema: notebookRunnerInfiniteOptionsSchema,
+  create: (ctx) => new NotebookRunner(ctx, "infinite"),
   usesLab: true,
-  notImplemented: notYet,
 });

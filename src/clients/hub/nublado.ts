@@ -14,7 +14,7 @@
 import { GafaelfawrClient } from "../gafaelfawr.js";
 import type { HttpClient } from "../http.js";
 import { NubladoSession, type NubladoSessionContext } from "./nublado-session.js";
-import type { BotSession, BotUser, Platform } from "./types.js";
+import type { BotSession, BotUser, Platform, ServiceToken } from "./types.js";
 
 export { NubladoSession, spawnForm } from "./nublado-session.js";
 export { SpawnFailedError } from "../../errors.js";
@@ -79,6 +79,24 @@ export class NubladoPlatform implements Platform {
 
   session(user: BotUser): BotSession {
     return new NubladoSession(this.ctx, user);
+  }
+
+  /** A Gafaelfawr service token with the bot's scopes, for TAP and SIA (as mobu sends). */
+  async serviceToken(user: BotUser, signal: AbortSignal): Promise<ServiceToken> {
+    const minted = await this.gafaelfawr.createBotToken({
+      username: user.username,
+      scopes: user.scopes,
+      uid: user.uidnumber,
+      gid: user.gidnumber,
+      groups: user.groups,
+      lifetimeMs: this.opts.tokenLifetimeMs,
+      signal,
+    });
+    this.opts.onSecret?.(minted.token);
+    return {
+      token: minted.token,
+      revoke: async (s) => void (await this.gafaelfawr.revokeToken(user.username, minted.key, s)),
+    };
   }
 
   /**

@@ -74,6 +74,18 @@ export interface Platform {
   session(user: BotUser): BotSession;
   /** Stop the servers of these users if any is running; returns the users whose server was stopped. */
   stopServers(usernames: readonly string[], signal: AbortSignal): Promise<string[]>;
+  /**
+   * Mint a bearer token for one bot to call the platform's data services (TAP, SIA) with the
+   * bot's scopes. Only platforms that issue such tokens (Gafaelfawr on `nublado`) have it.
+   */
+  serviceToken?(user: BotUser, signal: AbortSignal): Promise<ServiceToken>;
+}
+
+/** A token minted by {@link Platform.serviceToken}; revoke it when the bot stops. */
+export interface ServiceToken {
+  readonly token: string;
+  /** Revoke the token (best effort, bounded by `signal`). */
+  revoke(signal: AbortSignal): Promise<void>;
 }
 
 /** What every platform client is built from. */

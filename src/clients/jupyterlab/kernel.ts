@@ -7,7 +7,9 @@
  */
 import { randomUUID } from "node:crypto";
 import WebSocket from "ws";
+import { KernelDiedError } from "../../errors.js";
 import {
+  displayContentSchema,
   errorContentSchema,
   executeReplySchema,
   executeRequest,
@@ -16,7 +18,10 @@ import {
   statusContentSchema,
   streamContentSchema,
   stripAnsi,
+  type NbOutput,
 } from "./messages.js";
+
+export type { NbOutput } from "./messages.js";
 
 /** What a successful execution produced. */
 export interface ExecuteOutput {
@@ -25,6 +30,24 @@ export interface ExecuteOutput {
   /** `text/plain` of the execute_result, if any. */
   result: string | null;
 }
+
+/** What an execution showed, as a notebook stores it; owned by the caller, so kept whatever happens. */
+export interface OutputCollector {
+  /** Outputs in nbformat 4 shape (stream, display_data, execute_result, error), consecutive streams merged, `clear_output` applied. */
+  outputs: NbOutput[];
+  /** The kernel's `execution_count` for this execution, once known. */
+  executionCount: number | null;
+}
+
+/** Options of one execution. */
+export interface ExecuteOptions {
+  /** Collect every output, even when the execution fails or is aborted. Absent: not collected (the load-test path). */
+  collect?: OutputCollector;
+  /** Bound on the characters kept in `outputs` (default 16 MB); beyond it a note is appended. */
+  maxOutputChars?: number;
+}
+
+const DEFAULT_MAX_OUTPUT_CHARS = 16_000_000;
 
 /** Python raised: name, value and the ANSI-stripped traceback. */
 export class KernelExecutionError extends Error {
@@ -41,6 +64,11 @@ export class KernelExecutionError extends Error {
 interface Pending {
   msgId: string;
   out: ExecuteOutput;
+  collect: OutputCollector | null;
+  outputChars: number;
+  maxOutputChars: number;
+  /** A `clear_output(wait=True)` is pending: clear at the next output. */
+  clearPending: boolean;
   error: KernelExecutionError | null;
   replied: boolean;
   idle: boolean;
@@ -59,7 +87,7 @@ export class KernelConnection {
     private readonly username: string,
   ) {
     socket.on("message", (data) => this.onMessage(data));
-    socket.on("close", (code) => this.fail(new Error(`kernel websocket closed (code ${code})`)));
+    socket.on("close", (code) => this.fail(new KernelDiedError(`kernel connection lost: websocket closed (code ${code})`)));
     socket.on("error", (err) => this.fail(err));
   }
 
@@ -86,8 +114,11 @@ export class KernelConnection {
     });
   }
 
-  /** Run code; resolves with its output, rejects with {@link KernelExecutionError} when it raises. */
-  execute(code: string, signal: AbortSignal): Promise<ExecuteOutput> {
+  /**
+   * Run code; resolves with its output, rejects with {@link KernelExecutionError} when it
+   * raises and with {@link KernelDiedError} as soon as the kernel dies or restarts.
+   */
+  execute(code: string, signal: AbortSignal, opts: ExecuteOptions = {}): Promise<ExecuteOutput> {
     if (this.closedError) return Promise.reject(this.closedError);
     if (this.pending) return Promise.reject(new Error("an execution is already running on this kernel"));
     const { msgId, message } = executeRequest(code, this.session, this.username);
@@ -101,6 +132,10 @@ export class KernelConnection {
       this.pending = {
         msgId,
         out: { stdout: "", stderr: "", result: null },
+        collect: opts.collect ?? null,
+        outputChars: 0,
+        maxOutputChars: opts.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS,
+        clearPending: false,
         error: null,
         replied: false,
         idle: false,
@@ -130,30 +165,61 @@ export class KernelConnection {
     }
     if (!parsed.success) return;
     const msg = parsed.data;
-    if ((msg.parent_header as { msg_id?: string }).msg_id !== p.msgId) return;
     const c = msg.content;
+    if (msg.header.msg_type === "status") {
+      // jupyter-server announces a dying kernel with a status message of no parent
+      const state = statusContentSchema.safeParse(c).data?.execution_state;
+      if (state === "dead" || state === "restarting") {
+        this.pending = null;
+        p.reject(new KernelDiedError(`kernel died while running code (status ${state})`));
+        return;
+      }
+    }
+    if ((msg.parent_header as { msg_id?: string }).msg_id !== p.msgId) return;
     switch (msg.header.msg_type) {
       case "stream": {
         const s = streamContentSchema.safeParse(c);
-        if (s.success) p.out[s.data.name === "stderr" ? "stderr" : "stdout"] += s.data.text;
+        if (s.success) {
+          p.out[s.data.name === "stderr" ? "stderr" : "stdout"] += s.data.text;
+          addOutput(p, { output_type: "stream", name: s.data.name, text: s.data.text });
+        }
+        break;
+      }
+      case "display_data": {
+        const d = displayContentSchema.safeParse(c);
+        if (d.success) addOutput(p, { output_type: "display_data", data: d.data.data, metadata: d.data.metadata });
         break;
       }
       case "execute_result": {
         const r = executeResultSchema.safeParse(c);
         if (r.success && typeof r.data.data["text/plain"] === "string") p.out.result = r.data.data["text/plain"];
+        if (r.success) addOutput(p, { output_type: "execute_result", data: r.data.data, metadata: r.data.metadata ?? {}, execution_count: r.data.execution_count ?? null });
         break;
       }
       case "error": {
         const e = errorContentSchema.safeParse(c);
-        if (e.success) p.error = new KernelExecutionError(e.data.ename, e.data.evalue, stripAnsi(e.data.traceback.join("\n")));
+        if (e.success) {
+          p.error = new KernelExecutionError(e.data.ename, e.data.evalue, stripAnsi(e.data.traceback.join("\n")));
+          addOutput(p, { output_type: "error", ename: e.data.ename, evalue: e.data.evalue, traceback: e.data.traceback });
+        }
         break;
       }
+      case "clear_output":
+        if (p.collect) {
+          if (c["wait"] === true) p.clearPending = true;
+          else p.collect.outputs.length = 0;
+        }
+        break;
+      case "execute_input":
+        if (p.collect && typeof c["execution_count"] === "number") p.collect.executionCount = c["execution_count"];
+        break;
       case "status":
         if (statusContentSchema.safeParse(c).data?.execution_state === "idle") p.idle = true;
         break;
       case "execute_reply": {
         p.replied = true;
         const r = executeReplySchema.safeParse(c);
+        if (r.success && p.collect && typeof r.data.execution_count === "number") p.collect.executionCount = r.data.execution_count;
         if (r.success && r.data.status !== "ok" && !p.error) {
           p.error = new KernelExecutionError(r.data.ename ?? "ExecutionError", r.data.evalue ?? r.data.status, stripAnsi((r.data.traceback ?? []).join("\n")));
         }
@@ -174,4 +240,24 @@ export class KernelConnection {
     this.pending = null;
     p?.reject(err);
   }
+}
+
+/** Append one output (nbformat shape) if the caller collects them, merging consecutive streams. */
+function addOutput(p: Pending, output: NbOutput): void {
+  const outputs = p.collect?.outputs;
+  if (!outputs) return;
+  if (p.clearPending) {
+    outputs.length = 0;
+    p.clearPending = false;
+  }
+  if (p.outputChars > p.maxOutputChars) return;
+  const size = output.output_type === "stream" ? output.text.length : JSON.stringify(output).length;
+  p.outputChars += size;
+  if (p.outputChars > p.maxOutputChars) {
+    outputs.push({ output_type: "stream", name: "stderr", text: `\n[troop: output truncated after ${p.maxOutputChars} characters]\n` });
+    return;
+  }
+  const last = outputs[outputs.length - 1];
+  if (output.output_type === "stream" && last?.output_type === "stream" && last.name === output.name) last.text += output.text;
+  else outputs.push(output);
 }

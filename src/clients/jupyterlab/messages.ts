@@ -32,7 +32,22 @@ export const executeReplySchema = z.looseObject({
   evalue: z.string().optional(),
   traceback: z.array(z.string()).optional(),
 });
-export const executeResultSchema = z.looseObject({ data: z.record(z.string(), z.unknown()) });
+export const executeResultSchema = z.looseObject({
+  data: z.record(z.string(), z.unknown()),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  execution_count: z.number().nullable().optional(),
+});
+export const displayContentSchema = z.looseObject({
+  data: z.record(z.string(), z.unknown()),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** One cell output in nbformat 4 shape (what an executed notebook stores). */
+export type NbOutput =
+  | { output_type: "stream"; name: string; text: string }
+  | { output_type: "display_data"; data: Record<string, unknown>; metadata: Record<string, unknown> }
+  | { output_type: "execute_result"; data: Record<string, unknown>; metadata: Record<string, unknown>; execution_count: number | null }
+  | { output_type: "error"; ename: string; evalue: string; traceback: string[] };
 
 /** Build an `execute_request` for the shell channel. */
 export function executeRequest(code: string, session: string, username: string): { msgId: string; message: string } {

@@ -1,0 +1,1 @@
+SELECT COUNT(*) AS n FROM troop.objects WHERE mag < {{ mag_limit }}

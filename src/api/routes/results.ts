@@ -1,0 +1,63 @@
+/**
+ * Results routes: the windowed summaries (`/summary`, `/flocks/{flock}/summary`: mobu's fields,
+ * `paused` and 1 h / 24 h / 7 d figures; they take the place of the plain summary routes of the
+ * same paths), the execution history (`/flocks/{flock}/executions`, `/executions/{id}`) and
+ * Prometheus metrics (`/metrics`). Handlers are thin: one service call each.
+ * @module
+ */
+import { executionDetailSchema, executionPageSchema, executionQuerySchema, windowedFlockSummarySchema, windowedSummarySchema } from "../../models/results.js";
+import type { ExecutionQueries } from "../../services/results/executions.js";
+import type { MetricsSink } from "../../services/results/metrics.js";
+import type { SummaryService } from "../../services/results/summaries.js";
+import type { RouteSpec } from "../route-spec.js";
+
+/** What the API needs of the results services (built by the composition root). */
+export interface ResultsApi {
+  summaries: SummaryService;
+  executions: ExecutionQueries;
+  /** Null when `metrics.enabled` is false. */
+  metrics: MetricsSink | null;
+  /** `metrics.public`: /metrics needs no token. */
+  metricsPublic: boolean;
+}
+
+export function resultRoutes(results: ResultsApi): RouteSpec[] {
+  const routes: RouteSpec[] = [
+    { method: "GET", path: "/summary", tag: "summary", summary: "Counters and 1 h / 24 h / 7 d figures of every flock", response: windowedSummarySchema, handler: () => results.summaries.all() },
+    { method: "GET", path: "/flocks/:flock/summary", tag: "flocks", summary: "Counters and 1 h / 24 h / 7 d figures of a flock", response: windowedFlockSummarySchema, handler: ({ params }) => results.summaries.flock(params["flock"]!) },
+    {
+      method: "GET",
+      path: "/flocks/:flock/executions",
+      tag: "history",
+      summary: "A flock's stored executions, newest first (cursor pagination)",
+      query: executionQuerySchema,
+      response: executionPageSchema,
+      handler: ({ params, query }) => results.executions.list(params["flock"]!, query),
+    },
+    {
+      method: "GET",
+      path: "/executions/:id",
+      tag: "history",
+      summary: "One stored execution with its full record and raw JSON",
+      response: executionDetailSchema,
+      handler: ({ params }) => results.executions.get(params["id"]!),
+    },
+  ];
+  const metrics = results.metrics;
+  if (metrics) {
+    routes.push({
+      method: "GET",
+      path: "/metrics",
+      tag: "metrics",
+      summary: "Prometheus metrics (text exposition format)",
+      produces: "text/plain",
+      public: results.metricsPublic,
+      handler: async ({ reply }) => {
+        const { body, contentType } = await metrics.text();
+        reply.header("content-type", contentType);
+        return body;
+      },
+    });
+  }
+  return routes;
+}

@@ -1,0 +1,95 @@
+/**
+ * The storage interface of the execution history: every record of every monkey, written
+ * behind the monkeys' backs in batches, queried newest first with a cursor, pruned by age and
+ * row count. Rows are validated on read, like every other boundary.
+ * @module
+ */
+import { z } from "zod";
+import { executionSchema, type Execution } from "../models/execution.js";
+
+/** Filter of a history page; `since`/`until` are start times in ms (since inclusive, until exclusive). */
+export interface HistoryFilter {
+  flock: string;
+  result?: Execution["result"];
+  monkey?: string;
+  since?: number;
+  until?: number;
+  /** Only records older than this id (the previous page's last id). */
+  before?: string;
+  limit: number;
+}
+
+/** A stored execution: its indexed columns and the record itself. */
+export const storedExecutionSchema = z.strictObject({
+  id: z.string(),
+  flock: z.string().nullable(),
+  monkey: z.string(),
+  business: z.string(),
+  started_ms: z.number(),
+  ended_ms: z.number(),
+  duration_ms: z.number(),
+  result: z.enum(["success", "failure", "skipped"]),
+  error_phase: z.string().nullable(),
+  failure_class: z.string().nullable(),
+  error_name: z.string().nullable(),
+  message: z.string().nullable(),
+  notebook: z.string().nullable(),
+  cell_number: z.number().nullable(),
+  notebook_ms: z.number().nullable(),
+  image_tag: z.string().nullable(),
+  image_type: z.string().nullable(),
+  image_version: z.string().nullable(),
+  repo_commit: z.string().nullable(),
+  artifact: z.string().nullable(),
+  record: executionSchema,
+  raw: z.string(),
+});
+export type StoredExecution = z.output<typeof storedExecutionSchema>;
+
+/** What the rolling windows need of a stored execution (read at start-up, no JSON record parse). */
+export interface ExecutionSample {
+  flock: string;
+  startedMs: number;
+  result: Execution["result"];
+  failureClass: string | null;
+  /** Every phase occurrence: [name, duration ms]. */
+  phases: [string, number][];
+  notebook: string | null;
+  notebookMs: number | null;
+}
+
+/** Counters of the write-behind queue. */
+export interface HistoryStats {
+  /** Records waiting to be written. */
+  pending: number;
+  written: number;
+  /** Records dropped: queue over its limit, or a batch that could not be written. */
+  dropped: number;
+  /** Rows removed by retention. */
+  pruned: number;
+}
+
+/** Where execution records live. */
+export interface HistoryStore {
+  /** Queue a record; it is written with others in one transaction soon after. Never blocks. */
+  add(record: Execution): void;
+  /** Write everything queued now. */
+  flush(): Promise<void>;
+  /** A page, newest first; `nextBefore` is the id to continue from, null on the last page. */
+  list(filter: HistoryFilter): Promise<{ rows: StoredExecution[]; nextBefore: string | null }>;
+  get(id: string): Promise<StoredExecution | null>;
+  /** Whether any stored execution belongs to `flock`. */
+  hasFlock(flock: string): Promise<boolean>;
+  /** Feed every execution started at or after `sinceMs`, oldest first, to `each`; returns how many. */
+  scan(sinceMs: number, each: (sample: ExecutionSample) => void): Promise<number>;
+  /** Apply retention (age, then row cap) now; returns rows deleted. */
+  prune(nowMs?: number): Promise<number>;
+  stats(): HistoryStats;
+  /** Flush, stop timers. The database itself belongs to the FlockStore that opened it. */
+  close(): Promise<void>;
+}
+
+/** The id prefix of a start time: ids are `<12 hex digits of start ms>-<random>`, so they sort by time. */
+export function idFloor(ms: number): string {
+  return Math.max(0, Math.floor(ms)).toString(16).padStart(12, "0");
+}

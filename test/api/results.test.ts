@@ -1,0 +1,177 @@
+/**
+ * Results through the HTTP API in-process with EmptyLoop flocks (no hub): history pages and
+ * details, windowed summaries, /metrics, Slack alerts of injected failures, the query's
+ * validation, and windows rebuilt from the history after a restart.
+ */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { record } from "../store/history-contract.js";
+import { parseExposition } from "../support/prom-text.js";
+import { messageText, startSlackReceiver, type SlackReceiver } from "../support/slack-receiver.js";
+import { startTroop, waitFor, type TestTroop } from "../support/troop.js";
+
+const database = join(mkdtempSync(join(tmpdir(), "troop-results-")), "troop.sqlite");
+const yaml = (slack: string) => `logLevel: debug
+shutdownTimeout: 30s
+environmentName: api-test
+publicBaseUrl: https://troop.example.org/troop
+history: { flushInterval: 50ms }
+slack: { webhookUrl: "${slack}", dailyReport: null, retryDelay: 50ms }
+`;
+const emptyFlock = (name: string) => ({ name, count: 2, user_spec: { username_prefix: `bot-${name}` }, business: { type: "EmptyLoop", options: { idle_time: "0.05s" } } });
+
+async function allPages(troop: TestTroop, path: string): Promise<any[]> {
+  const items: any[] = [];
+  let cursor: string | null = null;
+  do {
+    const r = await troop.api("GET", `${path}${path.includes("?") ? "&" : "?"}limit=7${cursor ? `&cursor=${cursor}` : ""}`);
+    expect(r.status).toBe(200);
+    items.push(...r.body.executions);
+    cursor = r.body.next_cursor;
+  } while (cursor);
+  return items;
+}
+
+describe("results API", () => {
+  let troop: TestTroop;
+  let slack: SlackReceiver;
+  beforeAll(async () => {
+    slack = await startSlackReceiver();
+    troop = await startTroop({ hubUrl: "http://127.0.0.1:9", adminToken: "unused-admin-token", database, yaml: yaml(slack.url) });
+    await troop.api("PUT", "/flocks", emptyFlock("hist"));
+    await waitFor("20 iterations", async () => (await troop.api("GET", "/flocks/hist/summary")).body.success_count >= 20);
+    await troop.api("POST", "/flocks/hist/pause");
+  });
+  afterAll(async () => {
+    await troop?.close();
+    await slack?.close();
+  });
+
+  it("stores every execution and pages them newest first with a cursor", async () => {
+    const summary = (await troop.api("GET", "/flocks/hist/summary")).body;
+    const items = await allPages(troop, "/flocks/hist/executions");
+    expect(items).toHaveLength(summary.success_count);
+    expect(items.map((i) => i.id)).toEqual([...items.map((i) => i.id)].sort().reverse());
+    expect(new Set(items.map((i) => i.id)).size).toBe(items.length);
+    expect(items[0]).toMatchObject({ flock: "hist", business: "EmptyLoop", result: "success", error: null, notebook: null });
+    expect(items[0].phases.map((p: { name: string }) => p.name)).toEqual(["execute"]);
+    expect(items[0].links).toEqual({
+      self: `https://troop.example.org/troop/executions/${items[0].id}`,
+      monkey_log: `https://troop.example.org/troop/flocks/hist/monkeys/${items[0].monkey}/log`,
+      artifact: null,
+    });
+    const one = await allPages(troop, "/flocks/hist/executions?monkey=bot-hist1");
+    expect(one.every((i) => i.monkey === "bot-hist1")).toBe(true);
+    expect(one.length).toBe((await troop.api("GET", "/flocks/hist/monkeys/bot-hist1")).body.business.success_count);
+    const mid = items[Math.floor(items.length / 2)];
+    const since = await allPages(troop, `/flocks/hist/executions?since=${encodeURIComponent(mid.started_at)}`);
+    expect(since.every((i) => i.started_at >= mid.started_at)).toBe(true);
+    const until = await allPages(troop, `/flocks/hist/executions?until=${encodeURIComponent(mid.started_at)}`);
+    expect(since.length + until.length).toBe(items.length);
+  });
+
+  it("returns one execution with its full record and raw JSON", async () => {
+    const [first] = (await troop.api("GET", "/flocks/hist/executions?limit=1")).body.executions;
+    const r = await troop.api("GET", `/executions/${first.id}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ ...first, record: { id: first.id, monkey: first.monkey, result: "success" } });
+    expect(JSON.parse(r.body.raw)).toEqual(r.body.record);
+    const missing = await troop.api("GET", "/executions/000000000000-0000");
+    expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe("execution_not_found");
+  });
+
+  it("refuses a bad query with every located problem, and unknown flocks with flock_not_found", async () => {
+    const r = await troop.api("GET", "/flocks/hist/executions?limit=0&result=maybe&since=yesterday&cursor=x&extra=1");
+    expect(r.status).toBe(422);
+    expect(r.body.code).toBe("invalid_request");
+    expect(r.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(["cursor", "extra", "limit", "result", "since"]);
+    expect((await troop.api("GET", "/flocks/nobody/executions")).body.code).toBe("flock_not_found");
+    const doc = (await troop.api("GET", "/openapi.json")).body;
+    const params = doc.paths["/flocks/{flock}/executions"].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
+    expect(params).toEqual(["path:flock", "query:result", "query:since", "query:until", "query:monkey", "query:limit", "query:cursor"]);
+  });
+
+  it("adds 1 h / 24 h / 7 d windows to both summaries, matching the history", async () => {
+    const items = await allPages(troop, "/flocks/hist/executions");
+    const flock = (await troop.api("GET", "/flocks/hist/summary")).body;
+    const all = (await troop.api("GET", "/summary")).body;
+    expect(all.flocks[0]).toEqual(flock);
+    expect(flock).toMatchObject({ name: "hist", business: "EmptyLoop", monkey_count: 2, paused: true });
+    for (const w of ["1h", "24h", "7d"]) {
+      expect(flock.windows[w]).toMatchObject({ executions: items.length, successes: items.length, failures: 0, skipped: 0, success_rate: 1, failure_classes: {} });
+      expect(flock.windows[w].phases.execute.count).toBe(items.length);
+    }
+  });
+
+  it("serves /metrics behind the token, with counts matching the history", async () => {
+    expect((await troop.api("GET", "/metrics", undefined, { authorization: "" })).status).toBe(401);
+    const r = await troop.api("GET", "/metrics");
+    expect(r.status).toBe(200);
+    const m = parseExposition(r.raw);
+    const n = (await allPages(troop, "/flocks/hist/executions")).length;
+    expect(m.sum("troop_executions_total", { flock: "hist", result: "success" })).toBe(n);
+    expect(m.sum("troop_phase_duration_seconds_count", { flock: "hist", phase: "execute" })).toBe(n);
+    expect(m.sum("troop_phase_duration_seconds_bucket", { flock: "hist", phase: "execute", le: "+Inf" })).toBe(n);
+    expect(m.types.get("troop_phase_duration_seconds")).toBe("histogram");
+    expect(m.sum("troop_monkeys", { flock: "hist", state: "paused" })).toBe(2);
+    expect(m.sum("troop_flock_paused", { flock: "hist" })).toBe(1);
+    expect(m.find("nodejs_eventloop_lag_seconds")).toHaveLength(1);
+    expect(m.find("troop_alert_queue_depth")).toHaveLength(1);
+  });
+
+  it("ships a Grafana dashboard that queries only metrics Troop exports", async () => {
+    const dashboard = JSON.parse(readFileSync(new URL("../../deploy/grafana/troop-dashboard.json", import.meta.url), "utf8"));
+    const exposition = parseExposition((await troop.api("GET", "/metrics")).raw);
+    const exported = new Set(exposition.samples.map((s) => s.name)); // plus families without samples yet (no notebook ran):
+    for (const [family, type] of exposition.types) for (const suffix of type === "histogram" ? ["_bucket", "_count", "_sum"] : [""]) exported.add(family + suffix);
+    const exprs: string[] = dashboard.panels.flatMap((p: any) => (p.targets ?? []).map((t: any) => t.expr));
+    expect(exprs.length).toBeGreaterThan(10);
+    const used = new Set(exprs.flatMap((e) => e.match(/\b(troop|nodejs|process)_[a-z0-9_]+/g) ?? []));
+    for (const name of used) expect(exported.has(name) || exported.has(`${name}_count`), name).toBe(true);
+    for (const m of ["troop_executions_total", "troop_failures_total", "troop_phase_duration_seconds_bucket", "troop_notebook_duration_seconds_bucket", "troop_cell_duration_seconds_bucket", "troop_monkeys", "troop_alert_queue_depth", "troop_alerts_dropped_total", "nodejs_eventloop_lag_p99_seconds"]) expect(used.has(m), m).toBe(true);
+  });
+
+  it("alerts Slack on an injected failure of a running flock, not of a paused one, and counts it", async () => {
+    await troop.api("PUT", "/flocks", emptyFlock("live"));
+    const fanout = troop.container.results.fanout;
+    const failed = record(Date.now(), { flock: "live", monkey: "bot-live1", business: "EmptyLoop", result: "failure" });
+    fanout.record(failed);
+    fanout.record(record(Date.now(), { flock: "hist", monkey: "bot-hist1", business: "EmptyLoop", result: "failure" }));
+    const [alert] = await slack.waitForMessages(1);
+    expect(messageText(alert)).toContain("live");
+    expect(messageText(alert)).toContain("api-test");
+    expect((await troop.api("GET", "/flocks/live/executions?result=failure")).body.executions.map((e: { id: string }) => e.id)).toEqual([failed.id]);
+    expect((await troop.api("GET", "/flocks/live/summary")).body.windows["1h"].failure_classes).toEqual({ code_error: 1 });
+    await waitFor("recovery", () => slack.messages.length >= 2, 10_000);
+    expect(messageText(slack.messages[1]!.body)).toMatch(/recovered/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(slack.messages.filter((m) => messageText(m.body).includes("hist"))).toEqual([]);
+    const m = parseExposition((await troop.api("GET", "/metrics")).raw);
+    expect(m.sum("troop_alerts_sent_total", { kind: "failure" })).toBe(1);
+    expect(m.sum("troop_failures_total", { flock: "live", phase: "execute_code", failure_class: "code_error" })).toBe(1);
+    await troop.api("DELETE", "/flocks/live");
+    expect((await troop.api("GET", "/flocks/live/executions?limit=1")).status).toBe(200); // history outlives the flock
+  });
+
+  it("sends the daily report with paused flocks listed as paused", async () => {
+    const before = slack.messages.length;
+    expect(troop.container.results.slack!.sendDailyReport()).toBe(true);
+    const messages = await slack.waitForMessages(before + 1);
+    const text = messageText(messages[before]);
+    expect(text).toContain("Currently running 1 flock against api-test:");
+    expect(text).toContain("*hist*: paused (2 monkeys)");
+  });
+
+  it("rebuilds the windows from the stored history after a restart", async () => {
+    const before = (await troop.api("GET", "/flocks/hist/summary")).body.windows;
+    await troop.close();
+    troop = await startTroop({ hubUrl: "http://127.0.0.1:9", adminToken: "unused-admin-token", database, yaml: yaml(slack.url) });
+    expect(troop.container.results.rebuilt).toBeGreaterThanOrEqual(before["1h"].executions);
+    const after = (await troop.api("GET", "/flocks/hist/summary")).body;
+    expect(after.paused).toBe(true);
+    expect(after.windows).toEqual(before);
+  });
+});
