@@ -18,7 +18,9 @@ const quiet = args.has("--quiet");
 const noApt = args.has("--no-apt");
 const PKGS = ["jupyterhub", "python3-jupyter-server", "python3-ipykernel", "python3-notebook", "python3-nbclient", "git",
   // the real TAP/SIA peer (scripts/tap/start.sh); never gavodachs2-server, see there
-  "python3-gavo", "postgresql-15", "postgresql-15-pgsphere", "postgresql-15-q3c"];
+  "python3-gavo", "postgresql-15", "postgresql-15-pgsphere", "postgresql-15-q3c",
+  // the dashboard's browser tests (test/e2e/dashboard.test.ts, playwright-core drives it)
+  "chromium"];
 const LOCK = join(ROOT, "package-lock.json");
 const NODE_MODULES = join(ROOT, "node_modules");
 const STAMP = join(NODE_MODULES, ".troop-setup-stamp");

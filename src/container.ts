@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { DestinationStream, Logger } from "pino";
+import { Authenticator } from "./api/auth.js";
 import { buildServer } from "./api/server.js";
 import { HttpClient } from "./clients/http.js";
 import { createPlatform } from "./clients/hub/index.js";
@@ -14,11 +15,14 @@ import { dataServicesFromConfig } from "./config/data-services.js";
 import type { ServiceConfig } from "./config/schema.js";
 import { createLogger } from "./logging.js";
 import { FlockManager } from "./services/flock-manager.js";
+import { AuditService } from "./services/audit.js";
+import { Authorizer } from "./services/authz.js";
 import { createResults, type Results } from "./services/results/index.js";
 import { SecretScrubber } from "./services/secrets.js";
 import { SolitaryRunner } from "./services/solitary.js";
 import { SqliteFlockStore } from "./store/sqlite.js";
 import { ArtifactStore } from "./store/artifacts.js";
+import { SqliteAuditStore } from "./store/audit-sqlite.js";
 import { dataDirOf } from "./store/data-dir.js";
 import { RepoCache } from "./store/repo-cache.js";
 import type { FlockStore } from "./store/types.js";
@@ -39,7 +43,7 @@ export interface Container {
 }
 
 export async function buildContainer(config: Readonly<ServiceConfig>, opts: { logDestination?: DestinationStream; scrubber?: SecretScrubber } = {}): Promise<Container> {
-  if (!config.apiToken) throw new Error("an API token is required (TROOP_API_TOKEN)");
+  if (!config.apiToken && config.principals.length === 0) throw new Error("an API token (TROOP_API_TOKEN) or at least one principal is required");
   const scrubber = opts.scrubber ?? new SecretScrubber();
   scrubber.add(config.apiToken);
   scrubber.add(config.hub.adminToken);
@@ -55,7 +59,11 @@ export async function buildContainer(config: Readonly<ServiceConfig>, opts: { lo
   const notebooks = { repos: new RepoCache(join(dataDir, "repos")), artifacts, availableApplications: config.availableApplications };
   const manager = new FlockManager({ config, store, platform, http, logger, scrubber, notebooks, onExecution: (r) => results.fanout.record(r) });
   const solitary = new SolitaryRunner({ platform, http, logger, scrubber, logMaxBytes: config.monkeyLogMaxBytes, notebooks, dataServices: dataServicesFromConfig(config) });
-  const server = buildServer({ manager, solitary, logger, prefix: config.pathPrefix, apiToken: config.apiToken, version: VERSION, artifacts, results: results.api });
+  const auth = new Authenticator({ apiToken: config.apiToken, principals: config.principals, failedAuth: config.failedAuth });
+  const authz = new Authorizer({ repoUrlPrefixes: config.repoUrlPrefixes });
+  const snapshot = (name: string) => (manager.listFlocks().includes(name) ? { config: manager.getFlock(name).storedConfig, paused: manager.getFlock(name).isPaused } : null);
+  const audit = new AuditService({ store: new SqliteAuditStore(store.db as never), scrubber, logger, snapshot });
+  const server = buildServer({ manager, solitary, logger, prefix: config.pathPrefix, auth, authz, audit, version: VERSION, artifacts, results: results.api });
   let closing: Promise<boolean> | null = null;
   return {
     config,

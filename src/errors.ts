@@ -26,6 +26,12 @@ export type ApiErrorCode =
   | "business_not_implemented"
   | "invalid_flock_state"
   | "not_ready"
+  | "scope_not_allowed"
+  | "business_not_allowed"
+  | "count_not_allowed"
+  | "repo_not_allowed"
+  | "too_many_failed_logins"
+  | "headers_too_large"
   | "internal_error";
 
 /** One validation problem: where (a document path such as `business.options.code`) and what. */

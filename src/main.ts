@@ -23,7 +23,9 @@ export async function serve(opts: ServeOptions = {}): Promise<Container> {
   const config = loaded.config;
   if (!config.hub.url) throw new ConfigError([{ file: opts.configFile ?? "(defaults)", line: null, column: null, path: "hub.url", message: "required: set hub.url or TROOP_HUB_URL" }]);
   if (!config.hub.adminToken) throw new ConfigError([{ file: "environment", line: null, column: null, path: "hub.adminToken", message: "required: set TROOP_HUB_ADMIN_TOKEN" }]);
-  if (!config.apiToken) throw new ConfigError([{ file: "environment", line: null, column: null, path: "apiToken", message: "required: set TROOP_API_TOKEN" }]);
+  if (!config.apiToken && config.principals.length === 0) {
+    throw new ConfigError([{ file: "environment", line: null, column: null, path: "apiToken", message: "required: set TROOP_API_TOKEN or configure principals" }]);
+  }
   const container = await buildContainer(config);
   for (const w of loaded.warnings) container.logger.warn(formatProblem(w));
   await container.server.listen({ port: config.port, host: config.host });

@@ -29,7 +29,7 @@ export function buildOpenApi(routes: RouteSpec[], prefix: string, version: strin
       summary: r.summary,
       tags: [r.tag],
       parameters: params,
-      ...(r.public ? { security: [] } : {}),
+      ...(r.permission === "public" ? { security: [] } : {}),
       ...(r.body ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(r.body, "input") } } } } : {}),
       responses: {
         [ok]: { description: "Success", ...(content ? { content } : {}) },

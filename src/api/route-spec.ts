@@ -5,6 +5,7 @@
  */
 import type { FastifyReply } from "fastify";
 import type { z } from "zod";
+import type { Permission } from "../services/authz.js";
 
 export interface RouteInput {
   params: Record<string, string>;
@@ -27,7 +28,9 @@ export interface RouteSpec {
   status?: number;
   /** Non-JSON response type (e.g. text/plain for logs). */
   produces?: string;
-  /** Route needs no token (health probes). */
-  public?: boolean;
+  /** Who may call it (checked by the Authorizer before the handler; `public` needs no token). */
+  permission: Permission;
+  /** A change: recorded in the audit log under this action name, with the flock before and after. */
+  audit?: string;
   handler(input: RouteInput): Promise<unknown> | unknown;
 }

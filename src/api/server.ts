@@ -1,18 +1,25 @@
 /**
- * The HTTP server (Fastify): routes under the configured prefix, bearer auth, body limits, the
- * error mapper and the OpenAPI document. Built from injected services; holds no logic.
+ * The HTTP server (Fastify): routes under the configured prefix, bearer auth (before the body is
+ * read), each route's permission checked by the Authorizer, changes recorded in the audit log,
+ * body and header limits, the error mapper and the OpenAPI document. Built from injected
+ * services; holds no logic.
  * @module
  */
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { registerDashboard } from "../dashboard/routes.js";
+import { ApiError } from "../errors.js";
+import type { AuditService } from "../services/audit.js";
+import type { Authorizer } from "../services/authz.js";
 import type { FlockManager } from "../services/flock-manager.js";
 import type { SolitaryRunner } from "../services/solitary.js";
 import type { ArtifactStore } from "../store/artifacts.js";
-import { bearerChecker } from "./auth.js";
+import type { Authenticator, Caller } from "./auth.js";
 import { errorHandler, notFoundBody } from "./error-mapper.js";
 import { buildOpenApi, docsPage } from "./openapi.js";
 import type { RouteSpec } from "./route-spec.js";
 import { artifactRoutes } from "./routes/artifacts.js";
+import { auditRoutes } from "./routes/audit.js";
 import { flockRoutes } from "./routes/flocks.js";
 import { resultRoutes, type ResultsApi } from "./routes/results.js";
 import { serviceRoutes } from "./routes/service.js";
@@ -22,7 +29,12 @@ export interface ServerDeps {
   solitary: SolitaryRunner;
   logger: Logger;
   prefix: string;
-  apiToken: string;
+  /** Who is calling (bearer tokens, failed-authentication limit). */
+  auth: Authenticator;
+  /** What they may do (each route's permission). */
+  authz: Authorizer;
+  /** Where changes are recorded. */
+  audit: AuditService;
   version: string;
   /** Executed notebooks of the notebook runners (`GET /artifacts/{id}`). */
   artifacts: ArtifactStore;
@@ -31,6 +43,14 @@ export interface ServerDeps {
 }
 
 const BODY_LIMIT = 1_048_576;
+/** Bound on all request headers together (Node's own limit for a real socket is 16 KiB too). */
+const HEADER_LIMIT = 16_384;
+
+declare module "fastify" {
+  interface FastifyRequest {
+    caller: Caller | null;
+  }
+}
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, routerOptions: { maxParamLength: 200 }, return503OnClosing: true });
@@ -39,11 +59,17 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     ...serviceRoutes(deps.manager, deps.solitary),
     ...resultRoutes(deps.results),
     ...artifactRoutes(deps.artifacts),
+    ...auditRoutes(deps.audit),
   ];
   const openapi = buildOpenApi(routes, deps.prefix, deps.version);
-  const check = bearerChecker(deps.apiToken);
 
   app.setErrorHandler(errorHandler(deps.logger));
+  app.decorateRequest("caller", null);
+  app.addHook("onRequest", async (req) => {
+    let bytes = 0;
+    for (const h of req.raw.rawHeaders) bytes += h.length + 2;
+    if (bytes > HEADER_LIMIT) throw new ApiError({ code: "headers_too_large", status: 431, message: `The request headers are over ${HEADER_LIMIT} bytes` });
+  });
   app.setNotFoundHandler((req, reply) => reply.status(404).send(notFoundBody(req.method, req.url)));
   app.addHook("onResponse", async (req, reply) => {
     deps.logger.info({ method: req.method, route: req.routeOptions.url ?? "unknown", status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
@@ -53,9 +79,19 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     app.route({
       method: r.method,
       url: deps.prefix + r.path,
+      onRequest: async (req) => {
+        if (r.permission !== "public") req.caller = deps.auth.authenticate(req.headers.authorization, req.ip);
+      },
       handler: async (req, reply) => {
-        if (!r.public) check(req.headers.authorization);
-        const result = await r.handler({ params: req.params as Record<string, string>, query: req.query as Record<string, string>, body: req.body, reply });
+        const params = req.params as Record<string, string>;
+        deps.authz.check(req.caller, r.permission, { params, body: req.body });
+        const flock = r.audit ? (params["flock"] ?? flockNameOf(req.body)) : null;
+        const before = r.audit ? deps.audit.snapshot(flock) : null;
+        const result = await r.handler({ params, query: req.query as Record<string, string>, body: req.body, reply });
+        if (r.audit && req.caller) {
+          const after = r.audit === "run_solitary" ? req.body : deps.audit.snapshot(flock);
+          await deps.audit.record({ actor: req.caller.name, role: req.caller.role, action: r.audit, flock, before, after });
+        }
         reply.status(r.status ?? 200);
         return r.status === 204 ? reply.send() : result;
       },
@@ -63,7 +99,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   }
   app.get(`${deps.prefix}/openapi.json`, async () => openapi);
   app.get(`${deps.prefix}/docs`, async (_req, reply) => reply.type("text/html; charset=utf-8").send(docsPage(openapi)));
+  registerDashboard(app, { prefix: deps.prefix, version: deps.version }); // /ui: HTML shells, no data, no token
   if (deps.prefix) app.get(deps.prefix, async (_req, reply) => reply.redirect(`${deps.prefix}/docs`));
   return app;
 }
 
+
+function flockNameOf(body: unknown): string | null {
+  const name = (body as { name?: unknown } | null)?.name;
+  return typeof name === "string" ? name : null;
+}

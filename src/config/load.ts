@@ -71,7 +71,14 @@ export function parseYaml(text: string, file: string): LocatedDocument {
       }),
     );
   }
-  return { value: doc.toJS() ?? {}, locate: (path) => ({ file, ...locateNode(doc, lines, path) }) };
+  let value: unknown;
+  try {
+    value = doc.toJS() ?? {};
+  } catch (err) {
+    // e.g. an alias before its anchor (`*a`), or too many aliases: not a syntax error for the parser
+    throw new ConfigError([{ file, line: 1, column: 1, path: "(syntax)", message: (err as Error).message.split("\n")[0] ?? "invalid YAML" }]);
+  }
+  return { value, locate: (path) => ({ file, ...locateNode(doc, lines, path) }) };
 }
 
 /** Validate a located document against a schema; throws ConfigError with every problem. */

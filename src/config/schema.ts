@@ -8,6 +8,7 @@ import { flockConfigSchema } from "../models/flock.js";
 import { duration } from "./duration.js";
 import { siaServiceConfigSchema, tapServiceConfigSchema } from "./data-services.js";
 import { historyConfigSchema, metricsConfigSchema, slackConfigSchema } from "./results-schema.js";
+import { securityConfigShape } from "./security-schema.js";
 
 export const hubConfigSchema = z.strictObject({
   type: z.enum(["jupyterhub", "nublado"]).default("jupyterhub").meta({ description: "jupyterhub: any JupyterHub ≥ 3 with an admin token; nublado: Rubin's platform (Gafaelfawr + Nublado)" }),
@@ -40,6 +41,7 @@ export const serviceConfigSchema = z
     history: historyConfigSchema.prefault({}).meta({ description: "Execution history and its retention" }),
     slack: slackConfigSchema.prefault({}).meta({ description: "Slack alerts and daily report" }),
     metrics: metricsConfigSchema.prefault({}).meta({ description: "Prometheus metrics" }),
+    ...securityConfigShape,
     autostart: z
       .array(z.unknown())
       .default([])

@@ -58,6 +58,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("executions_flock_monkey").on("executions").columns(["flock", "monkey", "id"]).execute();
     },
   },
+  "0003_audit": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("audit")
+        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("at", "text", (c) => c.notNull())
+        .addColumn("actor", "text", (c) => c.notNull())
+        .addColumn("role", "text", (c) => c.notNull())
+        .addColumn("action", "text", (c) => c.notNull())
+        .addColumn("flock", "text")
+        .addColumn("before", "text") // JSON, secrets redacted
+        .addColumn("after", "text")
+        .execute();
+      await db.schema.createIndex("audit_flock").on("audit").columns(["flock", "id"]).execute();
+    },
+  },
 };
 
 /** Bring the database up to date; throws with the failing migration's name. */

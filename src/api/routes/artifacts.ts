@@ -15,6 +15,7 @@ export function artifactRoutes(artifacts: ArtifactStore): RouteSpec[] {
       tag: "artifacts",
       summary: "An executed notebook (nbformat 4 JSON) by the id in an execution's `artifact` field",
       produces: "application/x-ipynb+json",
+      permission: "read",
       handler: async ({ params, reply }) => {
         const id = params["id"]!;
         const content = await artifacts.read(id);

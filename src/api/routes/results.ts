@@ -23,13 +23,14 @@ export interface ResultsApi {
 
 export function resultRoutes(results: ResultsApi): RouteSpec[] {
   const routes: RouteSpec[] = [
-    { method: "GET", path: "/summary", tag: "summary", summary: "Counters and 1 h / 24 h / 7 d figures of every flock", response: windowedSummarySchema, handler: () => results.summaries.all() },
-    { method: "GET", path: "/flocks/:flock/summary", tag: "flocks", summary: "Counters and 1 h / 24 h / 7 d figures of a flock", response: windowedFlockSummarySchema, handler: ({ params }) => results.summaries.flock(params["flock"]!) },
+    { method: "GET", path: "/summary", tag: "summary", summary: "Counters and 1 h / 24 h / 7 d figures of every flock", permission: "read", response: windowedSummarySchema, handler: () => results.summaries.all() },
+    { method: "GET", path: "/flocks/:flock/summary", tag: "flocks", summary: "Counters and 1 h / 24 h / 7 d figures of a flock", permission: "read", response: windowedFlockSummarySchema, handler: ({ params }) => results.summaries.flock(params["flock"]!) },
     {
       method: "GET",
       path: "/flocks/:flock/executions",
       tag: "history",
       summary: "A flock's stored executions, newest first (cursor pagination)",
+      permission: "read",
       query: executionQuerySchema,
       response: executionPageSchema,
       handler: ({ params, query }) => results.executions.list(params["flock"]!, query),
@@ -39,6 +40,7 @@ export function resultRoutes(results: ResultsApi): RouteSpec[] {
       path: "/executions/:id",
       tag: "history",
       summary: "One stored execution with its full record and raw JSON",
+      permission: "read",
       response: executionDetailSchema,
       handler: ({ params }) => results.executions.get(params["id"]!),
     },
@@ -51,7 +53,7 @@ export function resultRoutes(results: ResultsApi): RouteSpec[] {
       tag: "metrics",
       summary: "Prometheus metrics (text exposition format)",
       produces: "text/plain",
-      public: results.metricsPublic,
+      permission: results.metricsPublic ? "public" : "read",
       handler: async ({ reply }) => {
         const { body, contentType } = await metrics.text();
         reply.header("content-type", contentType);

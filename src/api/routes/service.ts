@@ -11,14 +11,14 @@ import type { RouteSpec } from "../route-spec.js";
 
 export function serviceRoutes(manager: FlockManager, solitary: SolitaryRunner): RouteSpec[] {
   return [
-    { method: "POST", path: "/run", tag: "solitary", summary: "Run a business once, synchronously", body: solitaryConfigSchema, response: solitaryResultSchema, handler: ({ body }) => solitary.run(body) },
-    { method: "GET", path: "/healthz", tag: "health", summary: "The process is alive", public: true, response: z.strictObject({ status: z.literal("ok") }), handler: () => ({ status: "ok" as const }) },
+    { method: "POST", path: "/run", tag: "solitary", summary: "Run a business once, synchronously (admins: it mints a token for any user)", permission: "admin", audit: "run_solitary", body: solitaryConfigSchema, response: solitaryResultSchema, handler: ({ body }) => solitary.run(body) },
+    { method: "GET", path: "/healthz", tag: "health", summary: "The process is alive", permission: "public", response: z.strictObject({ status: z.literal("ok") }), handler: () => ({ status: "ok" as const }) },
     {
       method: "GET",
       path: "/readyz",
       tag: "health",
       summary: "Flocks are loaded and the API serves",
-      public: true,
+      permission: "public",
       response: z.strictObject({ status: z.literal("ready"), flocks: z.number() }),
       handler: () => {
         if (!manager.isReady) throw new ApiError({ code: "not_ready", status: 503, message: "Starting up or shutting down" });

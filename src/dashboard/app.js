@@ -1,0 +1,233 @@
+// Troop dashboard client (plain ES module, no build step, no outside request): renders the view
+// named by <body data-page> from Troop's JSON API, with the operator's token from sessionStorage
+// (or none, behind a proxy that injects the Authorization header). Every value is escaped.
+const D = document.body.dataset;
+const API = D.api;
+const UI = `${API}/ui`;
+const TOKEN = "troop-token";
+const DAY = 864e5;
+const $ = (s) => document.querySelector(s);
+const enc = encodeURIComponent;
+const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+const ms = (v) => (v == null ? "–" : v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(v < 1e4 ? 2 : 1)} s`);
+const pct = (r) => (r == null ? "–" : `${(r * 100).toFixed(1)} %`);
+const when = (t) => (t ? new Date(t).toLocaleString() : "–");
+const errText = (e) => (e.exception && !e.message.startsWith(e.exception) ? `${e.exception}: ${e.message}` : e.message);
+const resultBadge = (r) => `<span class="badge ${r === "success" ? "ok" : r === "failure" ? "bad" : "muted"}">${esc(r)}</span>`;
+// Column heads: "#" right-aligns (numbers), "~" hides on a phone (give its cells class hide-sm too).
+const table = (head, rows) => `<div class="table-wrap"><table><thead><tr>${head.map((h) => `<th class="${h.includes("#") ? "num" : ""} ${h.includes("~") ? "hide-sm" : ""}">${esc(h.replace(/^[#~]+/, ""))}</th>`).join("")}</tr></thead><tbody>${rows.join("") || `<tr><td colspan="${head.length}" class="muted">None</td></tr>`}</tbody></table></div>`;
+const status = (text, cls = "muted") => { const s = $("#status"); s.textContent = text; s.className = cls; s.hidden = !text; };
+
+class AuthNeeded extends Error {}
+
+/** Calls the API under the prefix; JSON in and out (text for text/plain). */
+async function api(path, { method = "GET", body, raw = false } = {}) {
+  const headers = { accept: "application/json" };
+  const token = sessionStorage.getItem(TOKEN);
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
+  if (res.status === 401) throw new AuthNeeded(token ? "The token was refused" : "An API token is needed");
+  if (raw && res.ok) return res;
+  const text = await res.text();
+  let data = text;
+  try { data = text ? JSON.parse(text) : null; } catch { /* text body */ }
+  if (!res.ok) throw new Error(`${res.status} ${data?.code ?? ""}: ${data?.message ?? text}`);
+  return data;
+}
+
+/** Hides values of keys that look secret, in a copy of a configuration. */
+function redact(v) {
+  if (Array.isArray(v)) return v.map(redact);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, /token|secret|password|passwd|credential|api[_-]?key|cookie|webhook/i.test(k) ? "<redacted>" : redact(x)]));
+  return v;
+}
+
+/** Hourly bars of the last 24 h (green successes over red failures), from history items. */
+function sparkline(items, now = Date.now()) {
+  const bins = Array.from({ length: 24 }, () => ({ s: 0, f: 0 }));
+  for (const e of items) {
+    const i = 23 - Math.floor((now - Date.parse(e.started_at)) / 36e5);
+    if (i >= 0 && i < 24) bins[i][e.result === "failure" ? "f" : "s"]++;
+  }
+  const max = Math.max(1, ...bins.map((b) => b.s + b.f));
+  const bars = bins.map((b, i) => {
+    const hs = (b.s / max) * 20, hf = (b.f / max) * 20;
+    return `<rect class="s" x="${i * 4}" y="${22 - hs - hf}" width="3" height="${hs}"/><rect class="f" x="${i * 4}" y="${22 - hf}" width="3" height="${hf}"/>`;
+  });
+  return `<svg class="spark" width="96" height="22" viewBox="0 0 96 22" role="img" aria-label="executions per hour, last 24 h">${bars.join("")}</svg>`;
+}
+
+/** The start of the current run of failures (newest first list), or null when the newest succeeded. */
+function failingSince(items) {
+  const done = items.filter((e) => e.result !== "skipped");
+  if (!done.length || done[0].result !== "failure") return null;
+  let first = done[0];
+  for (const e of done) { if (e.result !== "failure") break; first = e; }
+  return first;
+}
+
+const lastDay = (name) => api(`/flocks/${enc(name)}/executions?since=${enc(new Date(Date.now() - DAY).toISOString())}&limit=1000`).then((p) => p.executions, () => []);
+
+async function overview(app) {
+  const { flocks } = await api("/summary");
+  const hist = await Promise.all(flocks.map((f) => lastDay(f.name)));
+  const classes = {};
+  let execs = 0, fails = 0, ok = 0;
+  const rows = flocks.map((f, i) => {
+    const w = f.windows["24h"];
+    execs += w.executions; fails += w.failures; ok += w.successes;
+    for (const [k, n] of Object.entries(w.failure_classes)) classes[k] = (classes[k] ?? 0) + n;
+    return `<tr><td><a href="${UI}/flocks/${enc(f.name)}">${esc(f.name)}</a>${f.paused ? ' <span class="badge warn">paused</span>' : ""}</td><td class="hide-sm">${esc(f.business)}</td><td class="num">${f.monkey_count}</td><td class="num">${w.executions}</td><td class="num ${w.failures ? "bad" : ""}">${w.failures}</td><td class="num">${pct(w.success_rate)}</td><td>${sparkline(hist[i])}</td></tr>`;
+  });
+  const failing = flocks.map((f, i) => [f, failingSince(hist[i])]).filter(([, e]) => e);
+  const paused = flocks.filter((f) => f.paused);
+  app.innerHTML = `<h1>Last 24 hours</h1>
+<div class="cards"><div class="card">Flocks<b>${flocks.length}</b></div><div class="card">Executions<b>${execs}</b></div><div class="card">Failures<b class="${fails ? "bad" : ""}">${fails}</b></div><div class="card">Success rate<b>${pct(ok + fails ? ok / (ok + fails) : null)}</b></div></div>
+<h2>Flocks</h2>${table(["Flock", "~Business", "#Monkeys", "#Executions", "#Failures", "#Success", "Per hour"], rows)}
+<h2>Failing now</h2>${table(["Flock", "Failing since", "Last error"], failing.map(([f, e]) => `<tr><td><a href="${UI}/flocks/${enc(f.name)}">${esc(f.name)}</a></td><td>${when(e.started_at)}</td><td><a href="${UI}/executions/${enc(e.id)}">${esc(e.error?.exception ?? e.error?.failure_class ?? "failure")}</a> in ${esc(e.error?.phase)}</td></tr>`))}
+<h2>Failure classes</h2>${table(["Class", "#Failures"], Object.entries(classes).sort((a, b) => b[1] - a[1]).map(([k, n]) => `<tr><td><a href="${UI}/executions?result=failure&class=${enc(k)}">${esc(k)}</a></td><td class="num">${n}</td></tr>`))}
+<h2>Paused</h2><p>${paused.length ? paused.map((f) => `<a href="${UI}/flocks/${enc(f.name)}">${esc(f.name)}</a>`).join(", ") : '<span class="muted">No paused flock</span>'}</p>`;
+}
+
+function executionRows(items, withFlock) {
+  return items.map((e) => `<tr><td><a href="${UI}/executions/${enc(e.id)}">${when(e.started_at)}</a></td>${withFlock ? `<td>${esc(e.flock)}</td>` : ""}<td class="hide-sm">${esc(e.monkey)}</td><td>${resultBadge(e.result)}</td><td>${esc(e.error?.phase ?? "")}</td><td class="hide-sm">${esc(e.error?.failure_class ?? "")}</td><td>${esc(e.error ? errText(e.error).slice(0, 120) : e.notebook ?? "")}</td><td class="num">${ms(e.duration_ms)}</td></tr>`);
+}
+const execHead = (withFlock) => ["Started", ...(withFlock ? ["Flock"] : []), "~Monkey", "Result", "Phase", "~Class", "Error / notebook", "#Duration"];
+
+async function flock(app, name) {
+  const [f, s, page] = await Promise.all([api(`/flocks/${enc(name)}`), api(`/flocks/${enc(name)}/summary`), api(`/flocks/${enc(name)}/executions?limit=25`)]);
+  const w = s.windows["24h"];
+  const monkeys = f.monkeys.map((m) => `<tr><td>${esc(m.name)}</td><td><span class="badge ${m.state === "error" ? "bad" : m.state === "paused" ? "warn" : ""}">${esc(m.state)}</span></td><td>${esc(m.business.phase ?? "–")}</td><td class="num">${m.business.success_count}</td><td class="num">${m.business.failure_count}</td><td><button type="button" data-log="${esc(m.name)}">Log</button></td></tr>`);
+  app.innerHTML = `<h1>${esc(f.name)} ${f.paused ? '<span class="badge warn" id="state">paused</span>' : '<span class="badge ok" id="state">running</span>'}</h1>
+<dl class="facts"><dt>Business</dt><dd>${esc(s.business)}</dd><dt>Source</dt><dd>${esc(f.source)}</dd><dt>Started</dt><dd>${when(s.start_time)}</dd><dt>Last 24 h</dt><dd>${w.executions} executions, ${w.failures} failures, ${pct(w.success_rate)}</dd></dl>
+<div class="actions"><button type="button" data-act="${f.paused ? "resume" : "pause"}">${f.paused ? "Resume" : "Pause"}</button><button type="button" data-act="refresh">Refresh notebooks</button>
+<label>Monkeys <input type="number" id="count" min="1" value="${f.monkeys.length}" size="4"></label><button type="button" data-act="count">Set count</button><button type="button" class="danger" data-act="stop">Stop flock</button></div>
+<p id="action-result" role="status"></p>
+<h2>Monkeys</h2>${table(["Monkey", "State", "Phase", "#Successes", "#Failures", "Log"], monkeys)}<pre id="log" hidden></pre>
+<h2>Recent executions</h2>${table(execHead(false), executionRows(page.executions, false))}<p><a href="${UI}/executions?flock=${enc(name)}">All executions of ${esc(name)}</a></p>
+<h2>Configuration</h2><pre>${esc(JSON.stringify(redact(f.config), null, 2))}</pre>`;
+  const out = $("#action-result");
+  const act = async (what) => {
+    const base = `/flocks/${enc(name)}`;
+    if (what === "stop" && !confirm(`Stop flock ${name}? Its labs are deleted and tokens revoked.`)) return;
+    out.textContent = `${what}…`; out.className = "muted";
+    try {
+      if (what === "pause" || what === "resume") await api(`${base}/${what}`, { method: "POST" });
+      else if (what === "refresh") { const r = await api(`${base}/refresh`, { method: "POST" }); out.textContent = `Refresh requested for ${r.monkeys} monkeys`; out.className = "ok"; return; }
+      else if (what === "count") await api(base, { method: "PATCH", body: { count: Number($("#count").value) } });
+      else if (what === "stop") { await api(base, { method: "DELETE" }); location.href = UI; return; }
+      await render();
+    } catch (err) { out.textContent = err.message; out.className = "error"; }
+  };
+  app.querySelectorAll("[data-act]").forEach((b) => b.addEventListener("click", () => act(b.dataset.act)));
+  app.querySelectorAll("[data-log]").forEach((b) => b.addEventListener("click", async () => {
+    const pre = $("#log");
+    pre.hidden = false;
+    pre.textContent = await api(`/flocks/${enc(name)}/monkeys/${enc(b.dataset.log)}/log`).catch((e) => e.message);
+  }));
+}
+
+async function executions(app) {
+  const q = new URLSearchParams(location.search);
+  const { flocks } = await api("/summary");
+  const names = q.get("flock") ? [q.get("flock")] : flocks.map((f) => f.name);
+  const params = new URLSearchParams({ limit: "200" });
+  if (q.get("result")) params.set("result", q.get("result"));
+  for (const k of ["since", "until"]) if (q.get(k)) params.set(k, new Date(q.get(k)).toISOString());
+  const pages = await Promise.all(names.map((n) => api(`/flocks/${enc(n)}/executions?${params}`).catch(() => ({ executions: [] }))));
+  let items = pages.flatMap((p) => p.executions).sort((a, b) => (a.id < b.id ? 1 : -1));
+  if (q.get("class")) items = items.filter((e) => e.error?.failure_class === q.get("class"));
+  const opt = (v, label, cur) => `<option value="${esc(v)}"${v === (cur ?? "") ? " selected" : ""}>${esc(label)}</option>`;
+  app.innerHTML = `<h1>Executions</h1>
+<form class="filters" method="get"><label>Flock<select name="flock">${opt("", "All", q.get("flock"))}${flocks.map((f) => opt(f.name, f.name, q.get("flock"))).join("")}</select></label>
+<label>Result<select name="result">${["", "success", "failure", "skipped"].map((r) => opt(r, r || "Any", q.get("result"))).join("")}</select></label>
+<label>Failure class<input name="class" value="${esc(q.get("class") ?? "")}" placeholder="code_error" size="12"></label>
+<label>Since<input type="datetime-local" name="since" value="${esc(q.get("since") ?? "")}"></label><label>Until<input type="datetime-local" name="until" value="${esc(q.get("until") ?? "")}"></label>
+<button type="submit">Filter</button></form>
+<p class="muted">${items.length} executions (up to 200 per flock, newest first)</p>${table(execHead(true), executionRows(items, true))}`;
+}
+
+/** The phase timeline as SVG bars, one row per phase, on the execution's time axis. */
+function timeline(e) {
+  const t0 = Date.parse(e.started_at), total = Math.max(1, e.duration_ms);
+  const rows = e.phases.map((p, i) => {
+    const x = 130 + ((Date.parse(p.started_at) - t0) / total) * 440, wd = Math.max(2, (p.duration_ms / total) * 440);
+    const label = x + wd > 500 ? `x="${(x - 4).toFixed(1)}" text-anchor="end"` : `x="${(x + wd + 4).toFixed(1)}"`;
+    return `<text x="0" y="${i * 20 + 13}">${esc(p.name)}</text><rect class="${p.ok ? "s" : "f"}" x="${x.toFixed(1)}" y="${i * 20 + 3}" width="${wd.toFixed(1)}" height="13"/><text ${label} y="${i * 20 + 13}">${esc(ms(p.duration_ms))}</text>`;
+  });
+  return `<svg class="timeline" viewBox="0 0 640 ${e.phases.length * 20 + 4}" role="img" aria-label="phase timeline">${rows.join("")}</svg>`;
+}
+
+async function execution(app, id) {
+  const e = await api(`/executions/${enc(id)}`);
+  const r = e.record, err = r.error;
+  app.innerHTML = `<h1>Execution ${resultBadge(e.result)}</h1>
+<dl class="facts"><dt>Flock</dt><dd>${e.flock ? `<a href="${UI}/flocks/${enc(e.flock)}">${esc(e.flock)}</a>` : "–"}</dd><dt>Monkey</dt><dd>${esc(e.monkey)}</dd><dt>Business</dt><dd>${esc(e.business)}</dd>
+<dt>Started</dt><dd>${when(e.started_at)}</dd><dt>Duration</dt><dd>${ms(e.duration_ms)}</dd><dt>Image</dt><dd>${esc(r.image?.description ?? r.image?.reference ?? "–")}</dd>
+${e.notebook ? `<dt>Notebook</dt><dd>${esc(e.notebook)}${e.cell_number ? `, cell ${e.cell_number}` : ""}${e.commit ? ` @ ${esc(e.commit.slice(0, 12))}` : ""}</dd>` : ""}${r.note ? `<dt>Note</dt><dd>${esc(r.note)}</dd>` : ""}<dt>Id</dt><dd><code>${esc(e.id)}</code></dd></dl>
+${e.artifact ? '<p><button type="button" id="artifact">Download executed notebook</button></p>' : ""}
+<h2>Phases</h2>${timeline(r)}
+${err ? `<h2>Error</h2><p class="error" id="error-message">${esc(err.phase)} · ${esc(err.failure_class)}: ${esc(errText(err))}</p>
+${err.code ? `<h3>${err.cell_number ? `Cell ${err.cell_number} source` : "Code"}</h3><pre class="code" id="code">${esc(err.code)}</pre>` : ""}
+${err.traceback ? `<h3>Traceback</h3><pre id="traceback">${esc(err.traceback)}</pre>` : ""}${err.output_tail ? `<h3>Output</h3><pre>${esc(err.output_tail)}</pre>` : ""}` : ""}
+<h2>Monkey log</h2><pre id="monkey-log" class="muted">Loading…</pre>
+<details><summary>Raw JSON record</summary><pre id="raw">${esc(JSON.stringify(JSON.parse(e.raw), null, 2))}</pre></details>`;
+  $("#artifact")?.addEventListener("click", async () => {
+    const res = await api(`/artifacts/${enc(e.artifact)}`, { raw: true });
+    const a = Object.assign(document.createElement("a"), { href: URL.createObjectURL(await res.blob()), download: `${e.artifact}.ipynb` });
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  });
+  const log = $("#monkey-log");
+  if (!e.flock) { log.textContent = "No log (not a flock execution)"; return; }
+  try {
+    const lines = String(await api(`/flocks/${enc(e.flock)}/monkeys/${enc(e.monkey)}/log`)).split("\n");
+    const from = Date.parse(e.started_at) - 250, to = Date.parse(e.ended_at) + 250;
+    const inside = lines.filter((l) => { const t = Date.parse(l.slice(0, 24)); return t >= from && t <= to; });
+    log.textContent = (inside.length ? inside : ["(no line in this execution's time range; the last lines:)", ...lines.slice(-30)]).join("\n");
+    log.className = "";
+  } catch (err) { log.textContent = `Log not available: ${err.message} (kept in memory while the flock runs)`; }
+}
+
+async function timings(app) {
+  const { flocks } = await api("/summary");
+  const win = new URLSearchParams(location.search).get("window") ?? "24h";
+  const bars = (entries) => {
+    const max = Math.max(1, ...entries.map(([, q]) => q.p95_ms ?? 0));
+    return `<svg class="timeline" viewBox="0 0 640 ${entries.length * 20 + 4}" role="img" aria-label="p50 and p95">${entries.map(([k, q], i) => `<text x="0" y="${i * 20 + 13}">${esc(k.slice(-22))}</text><rect class="k" x="170" y="${i * 20 + 3}" width="${(((q.p95_ms ?? 0) / max) * 380).toFixed(1)}" height="13"/><rect class="s" x="170" y="${i * 20 + 3}" width="${(((q.p50_ms ?? 0) / max) * 380).toFixed(1)}" height="13"/><text x="${(175 + ((q.p95_ms ?? 0) / max) * 380).toFixed(1)}" y="${i * 20 + 13}">${esc(ms(q.p50_ms))} / ${esc(ms(q.p95_ms))}</text>`).join("")}</svg>`;
+  };
+  app.innerHTML = `<h1>Timings</h1><p>Window: ${["1h", "24h", "7d"].map((w) => (w === win ? `<b>${w}</b>` : `<a href="?window=${w}">${w}</a>`)).join(" · ")} — bars: <span class="ok">p50</span> over p95</p>` +
+    flocks.map((f) => {
+      const w = f.windows[win] ?? f.windows["24h"];
+      const phases = Object.entries(w.phases), nbs = Object.entries(w.notebooks);
+      return `<h2><a href="${UI}/flocks/${enc(f.name)}">${esc(f.name)}</a></h2>${phases.length ? bars(phases) : ""}
+${table(["Phase", "#Count", "#p50", "#p95"], phases.map(([k, q]) => `<tr><td>${esc(k)}</td><td class="num">${q.count}</td><td class="num">${ms(q.p50_ms)}</td><td class="num">${ms(q.p95_ms)}</td></tr>`))}
+${nbs.length ? table(["Notebook", "#Runs", "#Failures", "#p50", "#p95"], nbs.map(([k, q]) => `<tr><td>${esc(k)}</td><td class="num">${q.count}</td><td class="num">${q.failures}</td><td class="num">${ms(q.p50_ms)}</td><td class="num">${ms(q.p95_ms)}</td></tr>`)) : ""}`;
+    }).join("");
+}
+
+const VIEWS = { overview, flock, executions, execution, timings };
+
+async function render() {
+  const app = $("#app");
+  $("#forget").hidden = !sessionStorage.getItem(TOKEN);
+  try {
+    status("Loading…");
+    await VIEWS[D.page](app, D.arg);
+    status("");
+    document.body.dataset.ready = "1";
+  } catch (err) {
+    if (err instanceof AuthNeeded) { $("#login").hidden = false; status(err.message, "error"); return; }
+    status(err.message, "error");
+  }
+}
+
+$("#login").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  sessionStorage.setItem(TOKEN, new FormData(ev.target).get("token"));
+  $("#login").hidden = true;
+  render();
+});
+$("#forget").addEventListener("click", () => { sessionStorage.removeItem(TOKEN); location.reload(); });
+render();

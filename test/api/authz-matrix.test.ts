@@ -1,0 +1,102 @@
+/**
+ * The authorization matrix: every route of the OpenAPI document × every role (admin, owner,
+ * viewer, no token) × own / other flock, with the expected status. A route added without a row
+ * here fails the first test.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tokenSha256 } from "../../src/api/auth.js";
+import { startTroop, type TestTroop } from "../support/troop.js";
+
+const OWNER_TOKEN = "owner-token-canary-2b9e5a1f0d";
+const VIEWER_TOKEN = "viewer-token-canary-7c3d8e2a4b";
+const ROLES = ["admin", "owner", "viewer", "anonymous"] as const;
+type Role = (typeof ROLES)[number];
+type Target = "own" | "other";
+
+export const securityYaml = `
+logLevel: debug
+shutdownTimeout: 5s
+failedAuth: { maxFailures: 100000 }
+principals:
+  - name: tap-team
+    role: owner
+    tokenSha256: ${tokenSha256(OWNER_TOKEN)}
+    flocks: ["own-*"]
+    businesses: [EmptyLoop]
+    scopes: ["read:tap"]
+    maxCount: 3
+  - name: watcher
+    role: viewer
+    tokenSha256: ${tokenSha256(VIEWER_TOKEN)}
+`;
+
+const flockBody = (name: string, count = 1) => ({ name, count, scopes: ["read:tap"], user_spec: { username_prefix: `bot-${name}` }, business: { type: "EmptyLoop", options: { idle_time: "10s" } } });
+
+/** A row: the call for a flock name, the status when allowed, and who is allowed. */
+interface Row {
+  call: (flock: string) => { method: string; path: string; body?: unknown };
+  ok: number;
+  who: "public" | "read" | "flock" | "admin";
+  /** Put the flock back in a known state before the call. */
+  reset?: "exists" | "paused";
+}
+
+const ROWS: Record<string, Row> = {
+  "GET /flocks": { call: () => ({ method: "GET", path: "/flocks" }), ok: 200, who: "read" },
+  "PUT /flocks": { call: (f) => ({ method: "PUT", path: "/flocks", body: flockBody(f) }), ok: 201, who: "flock" },
+  "GET /flocks/{flock}": { call: (f) => ({ method: "GET", path: `/flocks/${f}` }), ok: 200, who: "read" },
+  "DELETE /flocks/{flock}": { call: (f) => ({ method: "DELETE", path: `/flocks/${f}` }), ok: 204, who: "flock" },
+  "PATCH /flocks/{flock}": { call: (f) => ({ method: "PATCH", path: `/flocks/${f}`, body: { count: 2 } }), ok: 200, who: "flock" },
+  "POST /flocks/{flock}/pause": { call: (f) => ({ method: "POST", path: `/flocks/${f}/pause` }), ok: 200, who: "flock" },
+  "POST /flocks/{flock}/resume": { call: (f) => ({ method: "POST", path: `/flocks/${f}/resume` }), ok: 200, who: "flock", reset: "paused" },
+  "POST /flocks/{flock}/refresh": { call: (f) => ({ method: "POST", path: `/flocks/${f}/refresh` }), ok: 409, who: "flock" }, // EmptyLoop has no repository
+  "GET /flocks/{flock}/monkeys": { call: (f) => ({ method: "GET", path: `/flocks/${f}/monkeys` }), ok: 200, who: "read" },
+  "GET /flocks/{flock}/monkeys/{monkey}": { call: (f) => ({ method: "GET", path: `/flocks/${f}/monkeys/bot-${f}1` }), ok: 200, who: "read" },
+  "GET /flocks/{flock}/monkeys/{monkey}/log": { call: (f) => ({ method: "GET", path: `/flocks/${f}/monkeys/bot-${f}1/log` }), ok: 200, who: "read" },
+  "GET /flocks/{flock}/summary": { call: (f) => ({ method: "GET", path: `/flocks/${f}/summary` }), ok: 200, who: "read" },
+  "GET /flocks/{flock}/executions": { call: (f) => ({ method: "GET", path: `/flocks/${f}/executions` }), ok: 200, who: "read" },
+  "GET /executions/{id}": { call: () => ({ method: "GET", path: "/executions/0000000000000000" }), ok: 404, who: "read" },
+  "GET /artifacts/{id}": { call: () => ({ method: "GET", path: "/artifacts/nope" }), ok: 404, who: "read" },
+  "GET /summary": { call: () => ({ method: "GET", path: "/summary" }), ok: 200, who: "read" },
+  "POST /run": { call: () => ({ method: "POST", path: "/run", body: {} }), ok: 422, who: "admin" }, // 422: past authorization, the body is refused
+  "GET /metrics": { call: () => ({ method: "GET", path: "/metrics" }), ok: 200, who: "read" },
+  "GET /audit": { call: () => ({ method: "GET", path: "/audit" }), ok: 200, who: "admin" },
+  "GET /healthz": { call: () => ({ method: "GET", path: "/healthz" }), ok: 200, who: "public" },
+  "GET /readyz": { call: () => ({ method: "GET", path: "/readyz" }), ok: 200, who: "public" },
+};
+
+function expected(row: Row, role: Role, target: Target): number {
+  if (row.who === "public") return row.ok;
+  if (role === "anonymous") return 401;
+  if (row.who === "read" || role === "admin") return row.ok;
+  if (row.who === "admin" || role === "viewer") return 403;
+  return target === "own" ? row.ok : 403;
+}
+
+describe("authorization matrix", () => {
+  let troop: TestTroop;
+  const headers: Record<Role, Record<string, string>> = { admin: {}, owner: { authorization: `Bearer ${OWNER_TOKEN}` }, viewer: { authorization: `Bearer ${VIEWER_TOKEN}` }, anonymous: { authorization: "" } };
+  beforeAll(async () => {
+    troop = await startTroop({ hubUrl: "http://127.0.0.1:9", adminToken: "unused-admin-token", yaml: securityYaml });
+  });
+  afterAll(async () => troop?.close());
+
+  it("has a row for every route of the OpenAPI document", async () => {
+    const doc = (await troop.api("GET", "/openapi.json")).body as { paths: Record<string, Record<string, unknown>> };
+    const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(ops.sort()).toEqual(Object.keys(ROWS).sort());
+  });
+
+  const cases = Object.entries(ROWS).flatMap(([route, row]) => ROLES.flatMap((role) => (["own", "other"] as const).map((target) => ({ route, row, role, target }))));
+  it.each(cases.map((c) => [c.route, c.role, c.target, c] as const))("%s as %s on the %s flock", async (_r, role, target, { row }) => {
+    const flock = target === "own" ? "own-a" : "other-a";
+    const names = (await troop.api("GET", "/flocks")).body as string[];
+    if (!names.includes(flock)) expect((await troop.api("PUT", "/flocks", flockBody(flock))).status).toBe(201);
+    if (row.reset === "paused") await troop.api("POST", `/flocks/${flock}/pause`);
+    const { method, path, body } = row.call(flock);
+    const r = await troop.api(method, path, body, headers[role]);
+    expect(r.status, r.raw).toBe(expected(row, role, target));
+    if (r.status === 403) expect(r.body.code).toBe("forbidden");
+    if (r.status === 401) expect(r.body.code).toBe("unauthorized");
+  });
+});

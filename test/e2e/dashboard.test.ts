@@ -1,0 +1,120 @@
+/**
+ * The dashboard in a real browser (Debian's chromium through playwright-core) against a Troop
+ * listening on a loopback port and running a failing flock on the real JupyterHub. Every
+ * request to anything but 127.0.0.1 is aborted and must not happen. Screenshots of each view go
+ * to docs/screenshots/ (referenced by README.md).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { pythonFlock, startTroop, waitFor, type TestTroop } from "../support/troop.js";
+
+const hub = inject("hub");
+const CHROMIUM = "/usr/bin/chromium";
+const SHOTS = join(import.meta.dirname, "../../docs/screenshots");
+const FLOCK = "dash-fail";
+const CODE = 'config = {"hub": "ok"}\nprint(config["missing_key"])';
+
+describe.skipIf(!hub || !existsSync(CHROMIUM))("dashboard in chromium", () => {
+  let troop: TestTroop;
+  let base: string;
+  let profile: string;
+  let context: BrowserContext;
+  let page: Page;
+  const requested: string[] = [];
+  const blocked: string[] = [];
+
+  beforeAll(async () => {
+    troop = await startTroop({ hubUrl: hub.url, adminToken: hub.adminToken });
+    await troop.container.server.listen({ host: "127.0.0.1", port: 0 });
+    const addr = troop.container.server.server.address();
+    base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
+    expect((await troop.api("PUT", "/flocks", pythonFlock(FLOCK, { code: CODE, prefix: "bot-dash" }))).status).toBe(201);
+    await waitFor("two failures", async () => (await troop.api("GET", `/flocks/${FLOCK}/summary`)).body.failure_count >= 2, 90_000);
+    profile = mkdtempSync(join(tmpdir(), "troop-chromium-"));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    await context.route("**/*", (route) => {
+      const url = route.request().url();
+      requested.push(url);
+      if (new URL(url).hostname === "127.0.0.1") return route.continue();
+      blocked.push(url);
+      return route.abort("blockedbyclient");
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    mkdirSync(SHOTS, { recursive: true });
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await troop?.api("DELETE", `/flocks/${FLOCK}`);
+    await troop?.close();
+  });
+
+  const ready = async () => page.waitForSelector("body[data-ready='1']", { timeout: 15_000 });
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  it("asks for the token once, then the overview shows the failing flock", async () => {
+    await page.goto(`${base}/ui`);
+    await page.waitForSelector("#login:not([hidden])");
+    await page.fill("#login input[name=token]", troop.token);
+    await page.click("#login button[type=submit]");
+    await ready();
+    const text = await page.textContent("main");
+    expect(text).toContain(FLOCK);
+    expect(text).toMatch(/Failing now[\s\S]*dash-fail/);
+    expect(text).toContain("code_error");
+    await shot("overview");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot("overview-phone");
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it("opens a failing execution from the list and shows the cell source and traceback", async () => {
+    await page.goto(`${base}/ui/executions?flock=${FLOCK}&result=failure`);
+    await ready();
+    await shot("executions");
+    await page.click("main table tbody tr:first-child td:first-child a");
+    await page.waitForURL(/\/ui\/executions\/[0-9a-f]{12}-/);
+    await ready();
+    expect(await page.textContent("#code")).toContain('print(config["missing_key"])');
+    expect(await page.textContent("#traceback")).toMatch(/KeyError/);
+    expect(await page.textContent("#error-message")).toBe("execute_code · code_error: KeyError: 'missing_key'");
+    await page.waitForFunction(() => !document.querySelector("#monkey-log")?.classList.contains("muted"));
+    expect(await page.textContent("#monkey-log")).toMatch(/execute_code/);
+    expect(await page.textContent("#raw")).toContain('"failure_class": "code_error"');
+    await shot("execution");
+  });
+
+  it("shows the timings of the flock's phases", async () => {
+    await page.goto(`${base}/ui/timings`);
+    await ready();
+    expect(await page.textContent("main")).toMatch(/spawn_lab|execute_code/);
+    await shot("timings");
+  });
+
+  it("pauses the flock from its page, which the API then reports as paused", async () => {
+    await page.goto(`${base}/ui/flocks/${FLOCK}`);
+    await ready();
+    expect(await page.textContent("main")).toContain("bot-dash1");
+    expect(await page.textContent("main pre:last-of-type")).toContain("missing_key");
+    await page.click("button[data-act=pause]");
+    await page.waitForFunction(() => document.querySelector("#state")?.textContent === "paused", undefined, { timeout: 30_000 });
+    const flock = await troop.api("GET", `/flocks/${FLOCK}`);
+    expect(flock.body.paused).toBe(true);
+    expect((await troop.api("GET", `/flocks/${FLOCK}/summary`)).body.paused).toBe(true);
+    await shot("flock");
+  });
+
+  it("made no request to anything but 127.0.0.1", () => {
+    expect(requested.length).toBeGreaterThan(10);
+    expect(blocked).toEqual([]);
+  });
+});
