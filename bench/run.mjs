@@ -22,7 +22,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const COMMAND = "npm run bench";
 
 /** Every benchmark, in order, with how many runs its medians are taken over. */
-const BENCHMARKS = [{ module: "./empty-loop-capacity.mjs", runs: 3 }, { module: "./history.mjs", runs: 1 }, { module: "./votable-parse.mjs", runs: 3 }];
+const BENCHMARKS = [{ module: "./empty-loop-capacity.mjs", runs: 3 }, { module: "./history.mjs", runs: 1 }, { module: "./votable-parse.mjs", runs: 3 }, { module: "./kernel-overhead.mjs", runs: 3 }, { module: "./scale.mjs", runs: 3 }];
 
 const { values: args } = parseArgs({
   options: {

@@ -1,0 +1,423 @@
+/**
+ * Scale in one process: N busy NubladoPythonLoop monkeys in one Troop process (real container
+ * from dist/: SQLite store, Fastify API listening on 127.0.0.1, pino at the default `info`
+ * level into /dev/null) against bench/fake-hub.mjs, a protocol-faithful fake JupyterHub + lab
+ * that answers spawns and executions at once, run as a separate process.
+ *
+ * For each N, a fresh fake hub and a FRESH Troop child process (`node bench/scale.mjs --child N`)
+ * start; the child PUTs one flock of N monkeys (started in batches), waits until every monkey
+ * has its kernel session open, then measures for WINDOW_MS: executions/s (answered by the
+ * fake), Troop's RSS, CPU (process.cpuUsage), event-loop delay, while the parent process calls
+ * `GET /summary` over HTTP every SUMMARY_EVERY_MS. Then the child shuts down (every lab deleted,
+ * every token revoked) and the fake hub stops.
+ *
+ *   node bench/scale.mjs                         # one run over every N, prints a table
+ *   node bench/scale.mjs --points 1000:busy      # only these N:cadence (comma-separated)
+ *   node bench/scale.mjs --points 10000:busy --profile /tmp/prof   # + a V8 CPU profile of the window
+ *
+ * Imports from ../dist/: build first (`npx tsc -p tsconfig.build.json`). `bench/run.mjs` runs
+ * this several times and writes docs/performance.md.
+ * @module
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { buildInfo, describeBuild } from "./build-info.mjs";
+
+const SELF = fileURLToPath(import.meta.url);
+const FAKE_HUB = join(dirname(SELF), "fake-hub.mjs");
+const FLOCK_MAX = 10_000;
+/**
+ * Short idles: each monkey runs print(1+1) every `execution_idle_time`, 25 per session, then a
+ * new session after `idle_time` + 0–2 s. "busy" (1 s) offers ≈ 0.93 executions/s per monkey,
+ * more than one core can answer at 10,000; "paced" (10 s) offers a tenth of that, to see the
+ * targets at 10,000 monkeys when the machine is not the limit.
+ */
+const CADENCES = { busy: "1s", paced: "10s" };
+const POINTS = [
+  { n: 1000, cadence: "busy" },
+  { n: 5000, cadence: "busy" },
+  { n: 10_000, cadence: "busy" },
+  { n: 10_000, cadence: "paced" },
+];
+const optionsFor = (cadence) => ({ code: "print(1+1)", max_executions: 25, execution_idle_time: CADENCES[cadence], idle_time: "1s", jitter: "2s", error_idle_time: "5s", spawn_settle_time: 0, delete_lab: false, jupyter_timeout: "60s", execution_timeout: "60s", kernel_name: "python3" });
+const OPTIONS = optionsFor("busy");
+/** Offered executions/s per monkey: 25 executions `gap` apart, then ~1 s idle + 0–2 s jitter + session change. */
+const offeredPerMonkey = (cadence) => 25 / (25 * (Number.parseFloat(CADENCES[cadence]) || 1) + 2);
+const START_BATCH = { start_batch_size: 250, start_batch_wait: "1s" };
+const SETTLE_MS = 5000;
+const WINDOW_MS = 20_000;
+const LAG_RESOLUTION_MS = 10;
+const RSS_EVERY_MS = 1000;
+const SUMMARY_EVERY_MS = 100;
+const READY_TIMEOUT_MS = 240_000;
+
+export const name = "scale";
+export const title = "Busy NubladoPythonLoop monkeys in one process (fake hub)";
+export const description = `\`NubladoPythonLoop\` monkeys (\`${OPTIONS.code}\`, \`max_executions: ${OPTIONS.max_executions}\`, \`execution_idle_time\` ${CADENCES.busy} ("busy") or ${CADENCES.paced} ("paced"), \`idle_time: ${OPTIONS.idle_time}\`, \`jitter: ${OPTIONS.jitter}\`, \`error_idle_time: ${OPTIONS.error_idle_time}\`, \`delete_lab: false\`; started ${START_BATCH.start_batch_size} every ${START_BATCH.start_batch_wait}) in one Troop process against \`bench/fake-hub.mjs\` (a fake JupyterHub 3 + jupyter-server lab in its own process that answers spawns and executions at once, \`hub.type: jupyterhub\`). Fresh fake hub and fresh Troop process per N (real container: SQLite store, the API listening on 127.0.0.1, pino at the default \`info\` level into /dev/null). Measured over ${WINDOW_MS / 1000} s once every monkey has its kernel session open (plus ${SETTLE_MS / 1000} s). Offered load ≈ N × 25 / 27 executions/s busy, N × 25 / 252 paced.`;
+
+// ---------------------------------------------------------------- the fake hub process
+
+export async function startFakeHubProcess() {
+  const adminToken = randomBytes(24).toString("hex");
+  const proc = spawn(process.execPath, [FAKE_HUB, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, FAKE_HUB_ADMIN_TOKEN: adminToken } });
+  const url = await new Promise((resolve, reject) => {
+    let out = "";
+    proc.stdout.on("data", (d) => {
+      out += d;
+      const m = /FAKE_HUB_URL=(\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    proc.once("exit", (code) => reject(new Error(`fake hub exited (${code}) before listening`)));
+  });
+  return {
+    url,
+    adminToken,
+    stats: async () => (await fetch(`${url}/_fake/stats`, { headers: { authorization: `token ${adminToken}` } })).json(),
+    stop: () =>
+      new Promise((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once("exit", () => resolve());
+        proc.kill("SIGTERM");
+      }),
+  };
+}
+
+// ---------------------------------------------------------------- child: one measurement
+
+async function child(n, cadence, hubUrl, adminToken, profileDir) {
+  const { buildContainer } = await import("../dist/container.js");
+  const { loadConfigText } = await import("../dist/config/load.js");
+  const pino = (await import("pino")).default;
+
+  const dir = mkdtempSync(join(tmpdir(), "troop-bench-"));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const apiToken = randomBytes(16).toString("hex");
+  const text = JSON.stringify({ hub: { type: "jupyterhub", url: hubUrl, adminToken }, apiToken, database: join(dir, "troop.sqlite"), logLevel: "info", port: 0 });
+  const { config } = loadConfigText(text, "bench-config", {});
+  const container = await buildContainer(config, { logDestination: pino.destination({ dest: "/dev/null", sync: false }) });
+  const { manager, server } = container;
+  await manager.startup();
+  await server.listen({ port: 0, host: "127.0.0.1" });
+  const port = server.server.address().port;
+
+  const putStart = performance.now();
+  const flockNames = [];
+  for (let done = 0, i = 1; done < n; i++) {
+    const count = Math.min(FLOCK_MAX, n - done);
+    const flockName = n <= FLOCK_MAX ? "scale" : `scale-${i}`;
+    await manager.putFlock({ name: flockName, count, user_spec: { username_prefix: n <= FLOCK_MAX ? "bot-scale" : `bot-scale-${i}-` }, ...START_BATCH, business: { type: "NubladoPythonLoop", options: optionsFor(cadence) } });
+    flockNames.push(flockName);
+    done += count;
+  }
+  const putMs = performance.now() - putStart;
+
+  // Ready: every monkey is in its execute loop (or has finished an iteration).
+  const inLoop = new Set(["execute_code", "execution_idle"]);
+  const readyStart = performance.now();
+  for (;;) {
+    let ready = 0;
+    for (const f of flockNames) for (const m of manager.getFlock(f).listMonkeys()) if (m.successCount > 0 || inLoop.has(m.data().business.phase)) ready++;
+    if (ready >= n) break;
+    if (performance.now() - readyStart > READY_TIMEOUT_MS) throw new Error(`monkeys not ready after ${READY_TIMEOUT_MS} ms (${ready}/${n})`);
+    await sleep(500);
+  }
+  const readyMs = performance.now() - readyStart;
+  await sleep(SETTLE_MS);
+
+  // The window.
+  const fakeStats = async () => (await fetch(`${hubUrl}/_fake/stats`, { headers: { authorization: `token ${adminToken}` } })).json();
+  const counts = () => manager.summaries().reduce((s, f) => ({ success: s.success + f.success_count, failure: s.failure + f.failure_count }), { success: 0, failure: 0 });
+  let session = null;
+  if (profileDir) {
+    const { Session } = await import("node:inspector/promises");
+    session = new Session();
+    session.connect();
+    await session.post("Profiler.enable");
+    await session.post("Profiler.setSamplingInterval", { interval: 1000 });
+    await session.post("Profiler.start");
+  }
+  process.send?.({ type: "window-start", port, apiToken, prefix: config.pathPrefix });
+  const h = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
+  const fake0 = await fakeStats();
+  const counts0 = counts();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  h.enable();
+  const rss = [];
+  const heap = [];
+  while (performance.now() - t0 < WINDOW_MS) {
+    await sleep(RSS_EVERY_MS);
+    const m = process.memoryUsage();
+    rss.push(m.rss);
+    heap.push(m.heapUsed);
+  }
+  h.disable();
+  const elapsed = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const counts1 = counts();
+  const fake1 = await fakeStats();
+  process.send?.({ type: "window-end" });
+  let profileFile = null;
+  if (session) {
+    const { profile } = await session.post("Profiler.stop");
+    profileFile = join(profileDir, `scale-${n}-${cadence}-${Date.now()}.cpuprofile`);
+    writeFileSync(profileFile, JSON.stringify(profile));
+    session.disconnect();
+  }
+  const lag = (ns) => Math.max(0, ns / 1e6 - LAG_RESOLUTION_MS);
+
+  // Failures so far, by phase (from the last execution of each monkey).
+  const failedPhases = {};
+  for (const f of flockNames) {
+    for (const m of manager.getFlock(f).listMonkeys()) {
+      const e = m.data().last_execution?.error;
+      if (!e) continue;
+      const key = `${e.phase}: ${e.message.replace(/https?:\/\/\S+/g, "<url>").replace(/bot-[\w.-]+/g, "<bot>").slice(0, 120)}`;
+      failedPhases[key] = (failedPhases[key] ?? 0) + 1;
+    }
+  }
+
+  const closeStart = performance.now();
+  const clean = await container.close();
+  const closeMs = performance.now() - closeStart;
+  const fakeAfter = await fakeStats();
+
+  return {
+    n,
+    cadence,
+    putMs,
+    readyMs,
+    windowMs: elapsed,
+    executionsPerSec: ((fake1.executes - fake0.executes) / elapsed) * 1000,
+    iterationsPerSec: ((counts1.success + counts1.failure - counts0.success - counts0.failure) / elapsed) * 1000,
+    failuresInWindow: counts1.failure - counts0.failure,
+    failuresTotal: counts1.failure,
+    failedPhases,
+    cpuPercent: ((cpu.user + cpu.system) / 1000 / elapsed) * 100,
+    cpuUserPercent: (cpu.user / 1000 / elapsed) * 100,
+    cpuPerExecUs: (cpu.user + cpu.system) / Math.max(1, fake1.executes - fake0.executes),
+    fakeCpuPercent: ((fake1.cpuUserMs + fake1.cpuSystemMs - fake0.cpuUserMs - fake0.cpuSystemMs) / elapsed) * 100,
+    rssMedian: median(rss),
+    rssMax: Math.max(...rss),
+    heapMedian: median(heap),
+    lagP50Ms: lag(h.percentile(50)),
+    lagP99Ms: lag(h.percentile(99)),
+    lagMaxMs: lag(h.max),
+    fdLimit: fdLimit(),
+    closeMs,
+    cleanShutdown: clean,
+    labsLeft: fakeAfter.running,
+    tokensLeft: fakeAfter.tokens,
+    websocketsLeft: fakeAfter.wsOpen,
+    profileFile,
+  };
+}
+
+// ---------------------------------------------------------------- parent
+
+/** One N: fresh fake hub, fresh Troop process; /summary timed from this process while loaded. */
+export async function measureOne(n, cadence, { profileDir = null, log = () => undefined } = {}) {
+  const hub = await startFakeHubProcess();
+  try {
+    return await new Promise((resolve, reject) => {
+      const proc = spawn(process.execPath, [SELF, "--child", String(n), "--cadence", cadence, "--hub", hub.url, ...(profileDir ? ["--profile", profileDir] : [])], { stdio: ["ignore", "inherit", "inherit", "ipc"], env: { ...process.env, FAKE_HUB_ADMIN_TOKEN: hub.adminToken } });
+      let result = null;
+      let probing = null;
+      // open file descriptors of the Troop process, read from here (no cost to its event loop)
+      let fdsMax = 0;
+      let measuring = true;
+      const fdTimer = setInterval(() => {
+        if (!measuring) return;
+        try {
+          fdsMax = Math.max(fdsMax, readdirSync(`/proc/${proc.pid}/fd`).length);
+        } catch {
+          // not Linux, or the child is gone
+        }
+      }, 500);
+      const summaryMs = [];
+      let summaryErrors = 0;
+      proc.on("message", (m) => {
+        if (m.type === "window-start") {
+          log(`    N=${n}: window (${WINDOW_MS / 1000} s) …`);
+          let stop = false;
+          probing = (async () => {
+            const url = `http://127.0.0.1:${m.port}${m.prefix}/summary`;
+            const headers = { authorization: `Bearer ${m.apiToken}` };
+            while (!stop) {
+              const t = performance.now();
+              try {
+                const res = await fetch(url, { headers });
+                await res.text();
+                if (res.status === 200) summaryMs.push(performance.now() - t);
+                else summaryErrors++;
+              } catch {
+                summaryErrors++;
+              }
+              await sleep(SUMMARY_EVERY_MS);
+            }
+          })();
+          probing.stop = () => (stop = true);
+        } else if (m.type === "window-end") {
+          probing?.stop();
+          measuring = false;
+        } else result = m;
+      });
+      proc.on("error", reject);
+      proc.on("exit", async (code, signal) => {
+        clearInterval(fdTimer);
+        probing?.stop();
+        await probing;
+        if (code === 0 && result && !result.error) resolve({ ...result, fdsMax, summaryP50Ms: percentile(summaryMs, 50), summaryP99Ms: percentile(summaryMs, 99), summaryCalls: summaryMs.length, summaryErrors });
+        else reject(new Error(`child N=${n} failed (${signal ?? `exit ${code}`})${result?.error ? `: ${result.error}` : ""}`));
+      });
+    });
+  } finally {
+    await hub.stop();
+  }
+}
+
+/** One run: every N. */
+export async function measure({ log = () => undefined, points: which = POINTS, profileDir = null } = {}) {
+  const points = [];
+  for (const { n, cadence } of which) {
+    log(`  N=${n} ${cadence} …`);
+    const load0 = loadavg()[0];
+    const p = await measureOne(n, cadence, { profileDir, log });
+    p.loadavg = [load0, loadavg()[0]];
+    log(`  N=${n} ${cadence}: ${p.executionsPerSec.toFixed(0)} executions/s, lag p99 ${p.lagP99Ms.toFixed(1)} ms, CPU ${p.cpuPercent.toFixed(0)} %, RSS ${mb(p.rssMedian)} MB, /summary p99 ${p.summaryP99Ms?.toFixed(1)} ms`);
+    points.push(p);
+  }
+  return { points, build: buildInfo(), at: new Date().toISOString() };
+}
+
+/** Markdown for several runs: every figure is the median over runs for that N. */
+export function report(runs) {
+  const keys = [...new Set(runs.flatMap((r) => r.points.map((p) => `${p.cadence}:${p.n}`)))].sort((a, b) => (a.split(":")[0] === b.split(":")[0] ? Number(a.split(":")[1]) - Number(b.split(":")[1]) : a.split(":")[0] === "busy" ? -1 : 1));
+  const rows = keys.map((key) => {
+    const [cadence, nText] = key.split(":");
+    const n = Number(nText);
+    const ps = runs.flatMap((r) => r.points.filter((p) => p.n === n && p.cadence === cadence));
+    const med = (k) => median(ps.map((p) => p[k]).filter((v) => typeof v === "number"));
+    const spread = (k) => {
+      const xs = ps.map((p) => p[k]).filter((v) => typeof v === "number");
+      return xs.length > 1 ? ` (${fix(Math.min(...xs), 0)}–${fix(Math.max(...xs), 0)})` : "";
+    };
+    return [
+      n.toLocaleString("en-US"),
+      `${cadence} (${CADENCES[cadence]})`,
+      `${fix(n * offeredPerMonkey(cadence), 0)}`,
+      `${fix(med("executionsPerSec"), 0)}${spread("executionsPerSec")}`,
+      fix(med("iterationsPerSec"), 0),
+      mb(med("rssMedian")),
+      mb(med("rssMax")),
+      `${fix(med("cpuPercent"), 0)}${spread("cpuPercent")}`,
+      fix(med("cpuPerExecUs"), 0),
+      `${fix(med("lagP99Ms"), 1)}${ps.length > 1 ? ` (${fix(Math.min(...ps.map((p) => p.lagP99Ms)), 1)}–${fix(Math.max(...ps.map((p) => p.lagP99Ms)), 1)})` : ""}`,
+      `${fix(med("summaryP50Ms"), 2)} / ${fix(med("summaryP99Ms"), 2)}`,
+      `${fix(med("fdsMax"), 0)} / ${ps[0].fdLimit ?? "?"}`,
+      fix(med("fakeCpuPercent"), 0),
+      fix(med("readyMs") / 1000, 0),
+      fix(med("closeMs") / 1000, 1),
+      `${ps.length}`,
+    ];
+  });
+  const header = ["Monkeys (N)", "Cadence (execution_idle_time)", "Offered executions/s", "Executions/s (spread)", "Iterations/s", "RSS median (MB)", "RSS max (MB)", "Troop CPU % of one core (spread)", "Troop CPU µs / execution", "Event-loop delay p99 (ms) (spread)", "GET /summary p50 / p99 (ms)", "Open fds max / limit", "Fake hub CPU %", "Ramp (s)", "Shutdown (s)", "Runs"];
+  const all = runs.flatMap((r) => r.points);
+  const failures = all.reduce((s, p) => s + p.failuresTotal, 0);
+  const phases = {};
+  for (const p of all) for (const [k, v] of Object.entries(p.failedPhases ?? {})) phases[k] = (phases[k] ?? 0) + v;
+  const left = all.reduce((s, p) => s + p.labsLeft + p.tokensLeft + p.websocketsLeft, 0);
+  const loads = all.flatMap((p) => p.loadavg ?? []);
+  return [
+    measuredLine(runs),
+    "",
+    table(header, rows),
+    "",
+    `- Executions/s: \`execute_request\`s answered by the fake during the ${WINDOW_MS / 1000} s window; iterations/s: Troop's success + failure counters. "Offered" is what the options ask for (25 executions \`execution_idle_time\` apart, then a new session after a 1–3 s idle); below it, Troop (or the machine) is the limit.`,
+    `- CPU: \`process.cpuUsage()\` of the Troop process over the window, user + system, in % of one core (the machine has 2, shared with the fake hub and with other engineers' runs); µs per execution = that CPU time / executions. The fake hub's own CPU is shown for context.`,
+    `- RSS: sampled every ${RSS_EVERY_MS / 1000} s during the window (no forced GC: this is the footprint under load). Event-loop delay: \`monitorEventLoopDelay\` (resolution ${LAG_RESOLUTION_MS} ms, subtracted) over the window.`,
+    `- \`GET /summary\`: real HTTP calls from the parent process (bearer token, keep-alive), one every ${SUMMARY_EVERY_MS} ms during the window (about ${Math.round(WINDOW_MS / SUMMARY_EVERY_MS)} calls; p99 is close to the slowest).`,
+    "- Open fds: the most file descriptors the Troop process held (read from /proc by the parent every 500 ms, from the start to the end of the window): one websocket per monkey plus the HTTP connections to the hub, which grow with the number of requests in flight (the global `fetch` pool has no per-origin limit); past the limit, connections fail with EMFILE.",
+    `- Ramp: from the PUT until every monkey is in its execute loop. Shutdown: \`container.close()\` (every monkey stops: session closed, lab deleted, token revoked).`,
+    `- Failed iterations over all runs: ${failures}${Object.keys(phases).length ? ` (${Object.entries(phases).map(([k, v]) => `${v}× ${k}`).join("; ")})` : ""}; labs, tokens or websockets left on the fake after shutdown: ${left}.`,
+    `- ${describeBuild(runs.map((r) => r.build))}. 1-minute load average before/after each N: ${loads.map((l) => l.toFixed(1)).join(", ")}.`,
+  ].join("\n");
+}
+
+// ---------------------------------------------------------------- helpers
+
+/** When and how this section was measured (it may be generated alone, with --only). */
+function measuredLine(runs) {
+  const dates = runs.map((r) => r.at).filter(Boolean).sort();
+  const day = (d) => d.replace(/\.\d+Z$/, "Z");
+  return `Measured ${dates.length ? `${day(dates[0])}${dates.length > 1 ? ` to ${day(dates.at(-1))}` : ""}` : "(date unknown)"} by \`node bench/run.mjs --only scale\` (${runs.length} run${runs.length > 1 ? "s" : ""}).`;
+}
+
+/** Soft limit on open files of this process (Linux), or null. */
+function fdLimit() {
+  try {
+    const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+    return line ? Number(line.split(/\s{2,}/)[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function median(xs) {
+  return percentile(xs, 50);
+}
+function percentile(xs, p) {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  if (p === 50) {
+    const mid = s.length >> 1;
+    return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  }
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+function mb(bytes) {
+  return bytes === null || bytes === undefined ? "—" : (bytes / 2 ** 20).toFixed(0);
+}
+function fix(v, digits) {
+  return v === null || v === undefined || Number.isNaN(v) ? "—" : v.toFixed(digits);
+}
+function table(header, rows) {
+  const line = (cells) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map((_, i) => (i === 0 ? "---" : "---:"))), ...rows.map(line)].join("\n");
+}
+
+// ---------------------------------------------------------------- entry point
+
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
+  const { values } = parseArgs({ options: { child: { type: "string" }, cadence: { type: "string", default: "busy" }, hub: { type: "string" }, points: { type: "string" }, profile: { type: "string" } } });
+  if (values.child) {
+    let message;
+    try {
+      const n = Number(values.child);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--child needs a monkey count, got ${values.child}`);
+      if (!CADENCES[values.cadence]) throw new Error(`--cadence must be one of ${Object.keys(CADENCES).join(", ")}`);
+      message = await child(n, values.cadence, values.hub, process.env.FAKE_HUB_ADMIN_TOKEN, values.profile ?? null);
+    } catch (err) {
+      message = { error: err.stack ?? String(err) };
+    }
+    const code = message.error ? 1 : 0;
+    if (process.send) process.send(message, () => process.exit(code));
+    else {
+      (code ? console.error : console.log)(message.error ?? JSON.stringify(message, null, 2));
+      process.exit(code);
+    }
+  } else {
+    // --points 1000:busy,10000:paced
+    const points = values.points ? values.points.split(",").map((p) => ({ n: Number(p.split(":")[0]), cadence: p.split(":")[1] ?? "busy" })) : POINTS;
+    const run = await measure({ log: (m) => console.error(m), points, profileDir: values.profile ?? null });
+    for (const p of run.points) console.error(JSON.stringify({ ...p, failedPhases: p.failedPhases }));
+    console.log(report([run]));
+  }
+}
