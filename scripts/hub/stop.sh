@@ -12,34 +12,13 @@
 set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-STATE="" RM=0
-for a in "$@"; do
-  case "$a" in --rm) RM=1 ;; -*) echo "usage: stop.sh [STATE_DIR] [--rm]" >&2; exit 2 ;; *) STATE="$a" ;; esac
-done
+. "$HERE/../lib/procs.sh"
+parse_stop_args "stop.sh [STATE_DIR] [--rm]" "$@"
 STATE="${STATE:-${JH_STATE_DIR:-$HERE/../../.state/hub}}"
 log() { echo "[hub-stop] $*" >&2; }
 [ -d "$STATE" ] || { log "no state dir $STATE: nothing to stop"; exit 0; }
 STATE="$(cd "$STATE" && pwd -P)"
 MARK="TROOP_HUB_STATE=$STATE"
-
-alive() { [ -e "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null; }
-ours() { grep -qzxF "$MARK" "/proc/$1/environ" 2>/dev/null; }  # guards against reused pids
-marked() { grep -lzxF "$MARK" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 | grep -vx "$$"; }
-descendants() {
-  local k
-  for k in $(ps -o pid= --ppid "$1" 2>/dev/null); do echo "$k"; descendants "$k"; done
-}
-# wait_for TEST SECONDS PID...: poll every 0.1 s until TEST fails for every pid; 1 on timeout
-wait_for() {
-  local test=$1 n=$(($2 * 10)) p any; shift 2
-  while :; do
-    any=0; for p in "$@"; do "$test" "$p" && { any=1; break; }; done
-    [ "$any" = 0 ] && return 0
-    [ "$n" -gt 0 ] || return 1
-    sleep 0.1; n=$((n - 1))
-  done
-}
-listed() { [ -e "/proc/$1" ]; }  # alive or a zombie not yet reaped
 
 HUB_PID="$(cat "$STATE/jupyterhub.pid" 2>/dev/null || true)"
 PROXY_PID="$(cat "$STATE/jupyterhub-proxy.pid" 2>/dev/null || true)"

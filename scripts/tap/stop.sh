@@ -12,33 +12,13 @@
 set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-STATE="" RM=0
-for a in "$@"; do
-  case "$a" in --rm) RM=1 ;; -*) echo "usage: stop.sh [STATE_DIR] [--rm]" >&2; exit 2 ;; *) STATE="$a" ;; esac
-done
+. "$HERE/../lib/procs.sh"
+parse_stop_args "stop.sh [STATE_DIR] [--rm]" "$@"
 STATE="${STATE:-${TAP_STATE_DIR:-$HERE/../../.state/tap}}"
 log() { echo "[tap-stop] $*" >&2; }
 [ -d "$STATE" ] || { log "no state dir $STATE: nothing to stop"; exit 0; }
 STATE="$(cd "$STATE" && pwd -P)"
 MARK="TROOP_TAP_STATE=$STATE"
-
-alive() { [ -e "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null; }
-ours() { grep -qzxF "$MARK" "/proc/$1/environ" 2>/dev/null; }  # guards against reused pids
-marked() { grep -lzxF "$MARK" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 | grep -vx "$$"; }
-descendants() {
-  local k
-  for k in $(ps -o pid= --ppid "$1" 2>/dev/null); do echo "$k"; descendants "$k"; done
-}
-# wait_gone SECONDS PID...: poll every 0.1 s until no pid is alive; 1 on timeout
-wait_gone() {
-  local n=$(($1 * 10)) p any; shift
-  while :; do
-    any=0; for p in "$@"; do alive "$p" && { any=1; break; }; done
-    [ "$any" = 0 ] && return 0
-    [ "$n" -gt 0 ] || return 1
-    sleep 0.1; n=$((n - 1))
-  done
-}
 
 TAP_PID="$(sed -n 's/^TAP_PID=//p' "$STATE/peer.env" 2>/dev/null)"
 PG_PID="$(head -1 "$STATE/pg/postmaster.pid" 2>/dev/null)"
@@ -48,7 +28,7 @@ if [ -n "$TAP_PID" ] && alive "$TAP_PID" && ours "$TAP_PID"; then
   mapfile -t KIDS < <(descendants "$TAP_PID")
   log "SIGTERM dachs $TAP_PID"
   kill -TERM "$TAP_PID" 2>/dev/null
-  wait_gone 10 "$TAP_PID" || { log "SIGKILL dachs $TAP_PID"; kill -KILL "$TAP_PID" 2>/dev/null; }
+  wait_for alive 10 "$TAP_PID" || { log "SIGKILL dachs $TAP_PID"; kill -KILL "$TAP_PID" 2>/dev/null; }
   for p in "${KIDS[@]}"; do alive "$p" && ours "$p" && kill -TERM "$p" 2>/dev/null; done
 fi
 
@@ -56,7 +36,7 @@ fi
 if [ -n "$PG_PID" ] && alive "$PG_PID" && ours "$PG_PID"; then
   log "SIGINT (fast shutdown) postgres $PG_PID"
   kill -INT "$PG_PID" 2>/dev/null
-  wait_gone 10 "$PG_PID" || { log "SIGQUIT postgres $PG_PID"; kill -QUIT "$PG_PID" 2>/dev/null; wait_gone 5 "$PG_PID"; }
+  wait_for alive 10 "$PG_PID" || { log "SIGQUIT postgres $PG_PID"; kill -QUIT "$PG_PID" 2>/dev/null; wait_for alive 5 "$PG_PID"; }
 fi
 
 # 3. leftovers carrying our marker (runners of a crashed DaCHS, a postmaster without pid file)
@@ -64,7 +44,7 @@ mapfile -t LEFT < <(marked | while read -r p; do alive "$p" && echo "$p"; done)
 if [ "${#LEFT[@]}" -gt 0 ]; then
   log "SIGTERM leftovers: ${LEFT[*]}"
   kill -TERM "${LEFT[@]}" 2>/dev/null
-  wait_gone 5 "${LEFT[@]}" || { log "SIGKILL ${LEFT[*]}"; kill -KILL "${LEFT[@]}" 2>/dev/null; }
+  wait_for alive 5 "${LEFT[@]}" || { log "SIGKILL ${LEFT[*]}"; kill -KILL "${LEFT[@]}" 2>/dev/null; }
 fi
 log "stopped ($STATE)"
 if [ "$RM" = 1 ]; then rm -rf "$STATE"; log "removed $STATE"; fi
