@@ -13,6 +13,7 @@
  * this several times and writes docs/performance.md.
  * @module
  */
+import { childMain } from "./lib.mjs";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -271,19 +272,10 @@ if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) 
   const i = process.argv.indexOf("--child");
   if (i >= 0) {
     const n = Number(process.argv[i + 1]);
-    let message;
-    try {
+    await childMain(async () => {
       if (!Number.isInteger(n) || n < 0) throw new Error(`--child needs a monkey count, got ${process.argv[i + 1]}`);
-      message = await child(n);
-    } catch (err) {
-      message = { error: err.stack ?? String(err) };
-    }
-    const code = message.error ? 1 : 0;
-    if (process.send) process.send(message, () => process.exit(code));
-    else {
-      (code ? console.error : console.log)(message.error ?? JSON.stringify(message, null, 2));
-      process.exit(code);
-    }
+      return child(n);
+    });
   } else {
     const run = await measure({ log: (m) => console.error(m) });
     console.log(report([run]));

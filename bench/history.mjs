@@ -16,6 +16,7 @@
  * it and writes docs/performance.md.
  * @module
  */
+import { childMain } from "./lib.mjs";
 import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
@@ -268,18 +269,7 @@ function percentile(xs, p) {
 
 if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
   if (process.argv.includes("--child")) {
-    let message;
-    try {
-      message = await child();
-    } catch (err) {
-      message = { error: err.stack ?? String(err) };
-    }
-    const code = message.error ? 1 : 0;
-    if (process.send) process.send(message, () => process.exit(code));
-    else {
-      (code ? console.error : console.log)(message.error ?? JSON.stringify(message, null, 2));
-      process.exit(code);
-    }
+    await childMain(child);
   } else {
     const run = await measure({ log: (m) => console.error(m) });
     console.log(report([run]));

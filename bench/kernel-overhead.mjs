@@ -24,20 +24,18 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import WebSocket from "ws";
 import { buildInfo, describeBuild } from "./build-info.mjs";
+import { commandLine, fix, measuredLine, median, newKernel, openRawKernel, percentile, request, signed, spawnUser, startRealHub, summarize, table } from "./lib.mjs";
 import { startFakeHubProcess } from "./scale.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, "..");
-const HUB_SCRIPTS = join(ROOT, "scripts", "hub");
 const PROBE = join(HERE, "kernel_overhead_probe.py");
 const PYTHON = "/usr/bin/python3";
 const run = promisify(execFile);
@@ -57,8 +55,6 @@ const GAPS = [
   { ms: 1000, execs: 12 },
 ];
 /** Temp state dirs use test/support/real-hub.ts's prefix + owner.pid, so a killed run is swept by the tests. */
-const TEMP_PREFIX = "troop-hub-";
-const HUB_VARS = ["JH_URL", "JH_API", "JH_ADMIN_TOKEN", "JH_PID", "JH_PROXY_PID", "JH_LOG", "JH_PORT", "JH_LOG_DIR", "TROOP_HUB_STATE"];
 
 /** The only platform change measured: TCP_NODELAY on the kernel websocket (jupyter_server never sets it). */
 const NODELAY_SERVER_CONFIG = `# bench/kernel-overhead.mjs: the kernel websocket with TCP_NODELAY (jupyter_server leaves
@@ -77,95 +73,7 @@ export const description = `The same \`${CODE}\` loop (${WARMUP} warm-up executi
 
 // ---------------------------------------------------------------- the hub
 
-async function hubScript(script, args, stateDir) {
-  const env = { ...process.env, JH_STATE_DIR: stateDir };
-  for (const k of HUB_VARS) delete env[k];
-  const { stdout } = await run(join(HUB_SCRIPTS, script), args, { env, timeout: 180_000 });
-  return stdout;
-}
-
-async function startHub() {
-  const stateDir = mkdtempSync(join(tmpdir(), TEMP_PREFIX));
-  writeFileSync(join(stateDir, "owner.pid"), `${process.pid}\n`);
-  const out = await hubScript("start.sh", [], stateDir);
-  const env = Object.fromEntries(out.split("\n").map((l) => /^([A-Z_]+)=(.*)$/.exec(l)).filter(Boolean).map((m) => [m[1], m[2]]));
-  if (!env.JH_URL || !env.JH_ADMIN_TOKEN) throw new Error(`start.sh printed no JH_URL/JH_ADMIN_TOKEN:\n${out}`);
-  return { stateDir, url: env.JH_URL, api: env.JH_API, adminToken: env.JH_ADMIN_TOKEN };
-}
-
-async function request(url, token, { method = "GET", json, expect } = {}) {
-  const res = await fetch(url, { method, headers: { authorization: `token ${token}`, ...(json === undefined ? {} : { "content-type": "application/json" }) }, body: json === undefined ? undefined : JSON.stringify(json) });
-  const text = await res.text();
-  if (expect ? !expect.includes(res.status) : !res.ok) throw new Error(`${method} ${url.replace(/\?.*/, "")}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
-}
-
-/** Create the bot user, mint its token, spawn its server (optionally with a server config in its home) and wait until ready. */
-async function spawnUser(hub, username, serverConfig) {
-  if (serverConfig) {
-    const dir = join(hub.stateDir, "users", username, ".jupyter");
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "jupyter_server_config.py"), serverConfig);
-  }
-  await request(`${hub.api}/users/${username}`, hub.adminToken, { method: "POST", expect: [201, 409] });
-  const { token } = await request(`${hub.api}/users/${username}/tokens`, hub.adminToken, { method: "POST", json: { note: "kernel-overhead bench", expires_in: 3600 } });
-  await request(`${hub.api}/users/${username}/server`, token, { method: "POST", json: {}, expect: [201, 202] });
-  const end = Date.now() + 60_000;
-  for (;;) {
-    const user = await request(`${hub.api}/users/${username}`, token);
-    if (user.servers?.[""]?.ready) break;
-    if (Date.now() > end) throw new Error(`server of ${username} not ready after 60 s`);
-    await sleep(100);
-  }
-  if (hub.fake) return { username, token, proxied: `${hub.url}/user/${username}/`, direct: null };
-  const routes = await request(`${hub.api}/proxy`, hub.adminToken);
-  const route = routes[`/user/${username}/`];
-  if (!route) throw new Error(`no proxy route for ${username}`);
-  return { username, token, proxied: `${hub.url}/user/${username}/`, direct: `${route.target}/user/${username}/` };
-}
-
-async function newKernel(user) {
-  const k = await request(`${user.proxied}api/kernels`, user.token, { method: "POST", json: { name: "python3" } });
-  return k.id;
-}
-
 // ---------------------------------------------------------------- clients
-
-/** The floor: a minimal `ws` client. Nothing but JSON.parse and a msg_id match per message. */
-async function openRaw(base, token, kernelId, { noDelay = true } = {}) {
-  const url = `${base.replace(/^http/, "ws")}api/kernels/${kernelId}/channels?session_id=${randomUUID()}`;
-  const ws = new WebSocket(url, { headers: { authorization: `token ${token}` }, perMessageDeflate: false });
-  await new Promise((resolve, reject) => {
-    ws.once("open", resolve);
-    ws.once("error", reject);
-    ws.once("unexpected-response", (_q, res) => reject(new Error(`websocket refused: HTTP ${res.statusCode}`)));
-  });
-  ws._socket.setNoDelay(noDelay); // ws sets TCP_NODELAY on its socket; the variant turns it off
-  const session = randomUUID();
-  let pending = null;
-  ws.on("message", (data) => {
-    const m = JSON.parse(data.toString());
-    if (!pending || m.parent_header?.msg_id !== pending.id) return;
-    const t = m.header.msg_type;
-    if (t === "execute_reply") pending.replied = true;
-    else if (t === "status" && m.content.execution_state === "idle") pending.idle = true;
-    if (pending.replied && pending.idle) {
-      const p = pending;
-      pending = null;
-      p.resolve();
-    }
-  });
-  return {
-    execute(code) {
-      const id = randomUUID();
-      return new Promise((resolve) => {
-        pending = { id, resolve, replied: false, idle: false };
-        ws.send(JSON.stringify({ header: { msg_id: id, username: "bench", session, msg_type: "execute_request", version: "5.3", date: new Date().toISOString() }, parent_header: {}, metadata: {}, channel: "shell", buffers: [], content: { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true } }));
-      });
-    },
-    close: () => ws.close(),
-  };
-}
 
 /** Troop's client: LabClient → KernelConnection, exactly as LabBusiness opens it (a session, then the websocket). */
 async function openTroop(dist, base, token, username) {
@@ -307,7 +215,7 @@ export async function measure({ log = () => undefined } = {}) {
   const load = [loadavg()[0]];
   const t0 = performance.now();
   log("  starting a JupyterHub …");
-  const hub = await startHub();
+  const hub = await startRealHub();
   const series = {};
   const stat = (key, ms) => (series[key] = summarize(ms));
   let troop = null;
@@ -319,7 +227,7 @@ export async function measure({ log = () => undefined } = {}) {
       const user = await spawnUser(hub, `${PREFIX[variant]}1`, variant === "nodelay" ? NODELAY_SERVER_CONFIG : null);
       log(`  ${variant}: raw ws and Troop's KernelConnection, alternating blocks of ${BLOCK} …`);
       const kRaw = await newKernel(user);
-      const raw = await openRaw(user.proxied, user.token, kRaw);
+      const raw = await openRawKernel(user.proxied, user.token, kRaw);
       const kc = await openTroop(dist, user.proxied, user.token, user.username);
       const { ms: [rawMs, troopMs], blockMedians } = await timeBlocks(raw, kc, EXECS);
       await kc.close();
@@ -336,13 +244,13 @@ export async function measure({ log = () => undefined } = {}) {
       raw.close();
 
       log(`  ${variant}: raw ws straight to the single-user server …`);
-      const direct = await openRaw(user.direct, user.token, kRaw);
+      const direct = await openRawKernel(user.direct, user.token, kRaw);
       stat(`${variant}.direct`, await timeLoop(direct, EXECS));
       direct.close();
 
       if (variant === "stock") {
         log("  stock: raw ws with Nagle on the client …");
-        const nagle = await openRaw(user.proxied, user.token, kRaw, { noDelay: false });
+        const nagle = await openRawKernel(user.proxied, user.token, kRaw, { noDelay: false });
         stat("stock.clientNagle", await timeLoop(nagle, EXECS));
         nagle.close();
         for (const [key, base, quickack] of [["pyProxy", user.proxied, "0"], ["pyProxyQuickack", user.proxied, "1"], ["pyDirect", user.direct, "0"], ["pyDirectQuickack", user.direct, "1"]]) {
@@ -367,7 +275,7 @@ export async function measure({ log = () => undefined } = {}) {
     fake = await startFakeHubProcess();
     const fakeHub = { url: fake.url, api: `${fake.url}/hub/api`, adminToken: fake.adminToken, fake: true };
     const user = await spawnUser(fakeHub, `${PREFIX.fake}1`, null);
-    const raw = await openRaw(user.proxied, user.token, await newKernel(user));
+    const raw = await openRawKernel(user.proxied, user.token, await newKernel(user));
     const kc = await openTroop(dist, user.proxied, user.token, user.username);
     const { ms: [rawMs, troopMs] } = await timeBlocks(raw, kc, EXECS);
     raw.close();
@@ -381,7 +289,7 @@ export async function measure({ log = () => undefined } = {}) {
     await fakeTroop?.close().catch((err) => log(`  container close failed: ${err.message}`));
     await fake?.stop();
     log("  stopping the hub …");
-    await hubScript("stop.sh", [hub.stateDir, "--rm"], hub.stateDir).catch((err) => log(`  stop.sh failed: ${err.message}`));
+    await hub.stop().catch((err) => log(`  stop.sh failed: ${err.message}`));
     rmSync(hub.stateDir, { recursive: true, force: true });
   }
   for (const v of ["stock", "nodelay", "fake"]) {
@@ -450,7 +358,7 @@ export function report(runs) {
   const floorRows = ROWS_FLOOR.map(([key, label]) => [label, fix(median(s(key, "median")), 2), fix(median(s(key, "p95")), 2), fix(median(s(key, "min")), 2), spread(s(key, "median"))]);
   const loads = runs.flatMap((r) => r.loadavg);
   return [
-    measuredLine(runs),
+    measuredLine(name, runs),
     "",
     table(["Path", "Client", "Median (ms)", "p95 (ms)", "Mean (ms)", "Median, spread over runs (ms)", "− raw, medians (ms)", "/ raw, medians", "− raw, means (ms)", "/ raw, means"], sameRows, 2),
     "",
@@ -465,48 +373,13 @@ export function report(runs) {
   ].join("\n");
 }
 
-// ---------------------------------------------------------------- helpers
-
-/** When and how this section was measured (it may be generated alone, with --only). */
-function measuredLine(runs) {
-  const dates = runs.map((r) => r.at).filter(Boolean).sort();
-  const day = (d) => d.replace(/\.\d+Z$/, "Z");
-  return `Measured ${dates.length ? `${day(dates[0])}${dates.length > 1 ? ` to ${day(dates.at(-1))}` : ""}` : "(date unknown)"} by \`node bench/run.mjs --only kernel-overhead\` (${runs.length} run${runs.length > 1 ? "s" : ""}).`;
-}
-
-function summarize(ms) {
-  return { n: ms.length, median: percentile(ms, 50), p95: percentile(ms, 95), min: Math.min(...ms), max: Math.max(...ms), mean: ms.reduce((a, b) => a + b, 0) / ms.length };
-}
-function median(xs) {
-  return percentile(xs, 50);
-}
-/** Nearest-rank percentile (median of an even count: mean of the two middle values). */
-function percentile(xs, p) {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  if (p === 50) {
-    const mid = s.length >> 1;
-    return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-  }
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
-function fix(v, digits) {
-  return v === null || v === undefined || Number.isNaN(v) ? "—" : v.toFixed(digits);
-}
-function signed(v, digits = 2) {
-  return v === null || v === undefined ? "—" : `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(digits)}`;
-}
-function table(header, rows, textColumns = 1) {
-  const line = (cells) => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map((_, i) => (i < textColumns ? "---" : "---:"))), ...rows.map(line)].join("\n");
-}
-
 // ---------------------------------------------------------------- entry point
 
 if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
   const i = process.argv.indexOf("--execs");
   if (i >= 0) EXECS = Number(process.argv[i + 1]);
   const result = await measure({ log: (m) => console.error(m) });
+  result.command = commandLine();
   console.error(JSON.stringify(result.series, null, 1));
   console.log(report([result]));
 }

@@ -14,6 +14,10 @@
  *   node bench/scale.mjs                         # one run over every N, prints a table
  *   node bench/scale.mjs --points 1000:busy      # only these N:cadence (comma-separated)
  *   node bench/scale.mjs --points 10000:busy --profile /tmp/prof   # + a V8 CPU profile of the window
+ *   node bench/scale.mjs --points 10000:paced:before,10000:paced --cpu-prof /tmp/prof
+ *       # before/after issue 9's fixes in one run (bench/legacy.mjs), each Troop process profiled
+ *       # for its whole life by `node --cpu-prof` (summarise with bench/cpuprofile-top.mjs)
+ *   node bench/scale.mjs --points 1000:busy --json /tmp/scale.json   # also keep the raw figures
  *
  * Imports from ../dist/: build first (`npx tsc -p tsconfig.build.json`). `bench/run.mjs` runs
  * this several times and writes docs/performance.md.
@@ -29,6 +33,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { buildInfo, describeBuild } from "./build-info.mjs";
+import { installVariant } from "./legacy.mjs";
+import { childMain, commandLine, fix, mb, measuredLine, median, percentile, table } from "./lib.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
 const FAKE_HUB = join(dirname(SELF), "fake-hub.mjs");
@@ -40,10 +46,18 @@ const FLOCK_MAX = 10_000;
  * targets at 10,000 monkeys when the machine is not the limit.
  */
 const CADENCES = { busy: "1s", paced: "10s" };
+/**
+ * "current": dist/ as built. "before": the same build with the code as it was before issue 9's
+ * fixes put back in the child process (`SecretScrubber`, `Business.phase` and `HttpClient`'s
+ * per-origin limit, kept in bench/legacy.mjs), so that before and after are measured in one run; "legacy-scrubber": only
+ * the old scrubber.
+ */
+const VARIANTS = ["current", "before", "legacy-scrubber"];
 const POINTS = [
   { n: 1000, cadence: "busy" },
   { n: 5000, cadence: "busy" },
   { n: 10_000, cadence: "busy" },
+  { n: 10_000, cadence: "paced", variant: "before" },
   { n: 10_000, cadence: "paced" },
 ];
 const optionsFor = (cadence) => ({ code: "print(1+1)", max_executions: 25, execution_idle_time: CADENCES[cadence], idle_time: "1s", jitter: "2s", error_idle_time: "5s", spawn_settle_time: 0, delete_lab: false, jupyter_timeout: "60s", execution_timeout: "60s", kernel_name: "python3" });
@@ -91,7 +105,8 @@ export async function startFakeHubProcess() {
 
 // ---------------------------------------------------------------- child: one measurement
 
-async function child(n, cadence, hubUrl, adminToken, profileDir) {
+async function child(n, cadence, hubUrl, adminToken, profileDir, variant) {
+  await installVariant(variant);
   const { buildContainer } = await import("../dist/container.js");
   const { loadConfigText } = await import("../dist/config/load.js");
   const pino = (await import("pino")).default;
@@ -223,11 +238,12 @@ async function child(n, cadence, hubUrl, adminToken, profileDir) {
 // ---------------------------------------------------------------- parent
 
 /** One N: fresh fake hub, fresh Troop process; /summary timed from this process while loaded. */
-export async function measureOne(n, cadence, { profileDir = null, log = () => undefined } = {}) {
+export async function measureOne(n, cadence, { profileDir = null, cpuProfDir = null, variant = "current", log = () => undefined } = {}) {
   const hub = await startFakeHubProcess();
   try {
     return await new Promise((resolve, reject) => {
-      const proc = spawn(process.execPath, [SELF, "--child", String(n), "--cadence", cadence, "--hub", hub.url, ...(profileDir ? ["--profile", profileDir] : [])], { stdio: ["ignore", "inherit", "inherit", "ipc"], env: { ...process.env, FAKE_HUB_ADMIN_TOKEN: hub.adminToken } });
+      const cpuProf = cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", cpuProfDir, "--cpu-prof-name", `scale-${n}-${cadence}-${variant}-${Date.now()}.cpuprofile`, "--cpu-prof-interval", "1000"] : [];
+      const proc = spawn(process.execPath, [...cpuProf, SELF, "--child", String(n), "--cadence", cadence, "--variant", variant, "--hub", hub.url, ...(profileDir ? ["--profile", profileDir] : [])], { stdio: ["ignore", "inherit", "inherit", "ipc"], env: { ...process.env, FAKE_HUB_ADMIN_TOKEN: hub.adminToken } });
       let result = null;
       let probing = null;
       // open file descriptors of the Troop process, read from here (no cost to its event loop)
@@ -284,12 +300,13 @@ export async function measureOne(n, cadence, { profileDir = null, log = () => un
 }
 
 /** One run: every N. */
-export async function measure({ log = () => undefined, points: which = POINTS, profileDir = null } = {}) {
+export async function measure({ log = () => undefined, points: which = POINTS, profileDir = null, cpuProfDir = null } = {}) {
   const points = [];
-  for (const { n, cadence } of which) {
-    log(`  N=${n} ${cadence} …`);
+  for (const { n, cadence, variant = "current" } of which) {
+    log(`  N=${n} ${cadence} ${variant} …`);
     const load0 = loadavg()[0];
-    const p = await measureOne(n, cadence, { profileDir, log });
+    const p = await measureOne(n, cadence, { profileDir, cpuProfDir, variant, log });
+    p.variant = variant;
     p.loadavg = [load0, loadavg()[0]];
     log(`  N=${n} ${cadence}: ${p.executionsPerSec.toFixed(0)} executions/s, lag p99 ${p.lagP99Ms.toFixed(1)} ms, CPU ${p.cpuPercent.toFixed(0)} %, RSS ${mb(p.rssMedian)} MB, /summary p99 ${p.summaryP99Ms?.toFixed(1)} ms`);
     points.push(p);
@@ -299,11 +316,12 @@ export async function measure({ log = () => undefined, points: which = POINTS, p
 
 /** Markdown for several runs: every figure is the median over runs for that N. */
 export function report(runs) {
-  const keys = [...new Set(runs.flatMap((r) => r.points.map((p) => `${p.cadence}:${p.n}`)))].sort((a, b) => (a.split(":")[0] === b.split(":")[0] ? Number(a.split(":")[1]) - Number(b.split(":")[1]) : a.split(":")[0] === "busy" ? -1 : 1));
+  const current = (p) => (p.variant ?? "current") === "current";
+  const keys = [...new Set(runs.flatMap((r) => r.points.filter(current).map((p) => `${p.cadence}:${p.n}`)))].sort((a, b) => (a.split(":")[0] === b.split(":")[0] ? Number(a.split(":")[1]) - Number(b.split(":")[1]) : a.split(":")[0] === "busy" ? -1 : 1));
   const rows = keys.map((key) => {
     const [cadence, nText] = key.split(":");
     const n = Number(nText);
-    const ps = runs.flatMap((r) => r.points.filter((p) => p.n === n && p.cadence === cadence));
+    const ps = runs.flatMap((r) => r.points.filter((p) => current(p) && p.n === n && p.cadence === cadence));
     const med = (k) => median(ps.map((p) => p[k]).filter((v) => typeof v === "number"));
     const spread = (k) => {
       const xs = ps.map((p) => p[k]).filter((v) => typeof v === "number");
@@ -329,14 +347,14 @@ export function report(runs) {
     ];
   });
   const header = ["Monkeys (N)", "Cadence (execution_idle_time)", "Offered executions/s", "Executions/s (spread)", "Iterations/s", "RSS median (MB)", "RSS max (MB)", "Troop CPU % of one core (spread)", "Troop CPU µs / execution", "Event-loop delay p99 (ms) (spread)", "GET /summary p50 / p99 (ms)", "Open fds max / limit", "Fake hub CPU %", "Ramp (s)", "Shutdown (s)", "Runs"];
-  const all = runs.flatMap((r) => r.points);
+  const all = runs.flatMap((r) => r.points.filter(current));
   const failures = all.reduce((s, p) => s + p.failuresTotal, 0);
   const phases = {};
   for (const p of all) for (const [k, v] of Object.entries(p.failedPhases ?? {})) phases[k] = (phases[k] ?? 0) + v;
   const left = all.reduce((s, p) => s + p.labsLeft + p.tokensLeft + p.websocketsLeft, 0);
   const loads = all.flatMap((p) => p.loadavg ?? []);
   return [
-    measuredLine(runs),
+    measuredLine(name, runs),
     "",
     table(header, rows),
     "",
@@ -344,21 +362,70 @@ export function report(runs) {
     `- CPU: \`process.cpuUsage()\` of the Troop process over the window, user + system, in % of one core (the machine has 2, shared with the fake hub and with other engineers' runs); µs per execution = that CPU time / executions. The fake hub's own CPU is shown for context.`,
     `- RSS: sampled every ${RSS_EVERY_MS / 1000} s during the window (no forced GC: this is the footprint under load). Event-loop delay: \`monitorEventLoopDelay\` (resolution ${LAG_RESOLUTION_MS} ms, subtracted) over the window.`,
     `- \`GET /summary\`: real HTTP calls from the parent process (bearer token, keep-alive), one every ${SUMMARY_EVERY_MS} ms during the window (about ${Math.round(WINDOW_MS / SUMMARY_EVERY_MS)} calls; p99 is close to the slowest).`,
-    "- Open fds: the most file descriptors the Troop process held (read from /proc by the parent every 500 ms, from the start to the end of the window): one websocket per monkey plus the HTTP connections to the hub, which grow with the number of requests in flight (the global `fetch` pool has no per-origin limit); past the limit, connections fail with EMFILE.",
+    "- Open fds: the most file descriptors the Troop process held (read from /proc by the parent every 500 ms, from the start to the end of the window): one websocket per monkey plus the HTTP connections to the hub (\`HttpClient\` lets at most 256 requests per origin wait for their headers at once; before issue 9's fix there was no limit and the global \`fetch\` pool opened a connection per request in flight); past the limit, connections fail with EMFILE.",
     `- Ramp: from the PUT until every monkey is in its execute loop. Shutdown: \`container.close()\` (every monkey stops: session closed, lab deleted, token revoked).`,
     `- Failed iterations over all runs: ${failures}${Object.keys(phases).length ? ` (${Object.entries(phases).map(([k, v]) => `${v}× ${k}`).join("; ")})` : ""}; labs, tokens or websockets left on the fake after shutdown: ${left}.`,
     `- ${describeBuild(runs.map((r) => r.build))}. 1-minute load average before/after each N: ${loads.map((l) => l.toFixed(1)).join(", ")}.`,
+    beforeAfter(runs),
   ].join("\n");
 }
 
-// ---------------------------------------------------------------- helpers
+/** Metrics of the before/after table: label, key, digits, and whether smaller is better. */
+const COMPARED = [
+  ["Ramp until every monkey is in its loop (s)", (p) => p.readyMs / 1000, 1],
+  ["Failed iterations (ramp + window)", (p) => p.failuresTotal, 0],
+  ["Executions/s", (p) => p.executionsPerSec, 0],
+  ["Troop CPU % of one core", (p) => p.cpuPercent, 0],
+  ["Troop CPU µs / execution", (p) => p.cpuPerExecUs, 0],
+  ["RSS median (MB)", (p) => p.rssMedian / 2 ** 20, 0],
+  ["Event-loop delay p99 (ms)", (p) => p.lagP99Ms, 1],
+  ["Event-loop delay max (ms)", (p) => p.lagMaxMs, 1],
+  ["GET /summary p50 (ms)", (p) => p.summaryP50Ms, 2],
+  ["GET /summary p99 (ms)", (p) => p.summaryP99Ms, 2],
+  ["Open fds max", (p) => p.fdsMax, 0],
+  ["Shutdown (s)", (p) => p.closeMs / 1000, 1],
+  ["Labs + tokens left on the fake after shutdown", (p) => p.labsLeft + p.tokensLeft, 0],
+];
 
-/** When and how this section was measured (it may be generated alone, with --only). */
-function measuredLine(runs) {
-  const dates = runs.map((r) => r.at).filter(Boolean).sort();
-  const day = (d) => d.replace(/\.\d+Z$/, "Z");
-  return `Measured ${dates.length ? `${day(dates[0])}${dates.length > 1 ? ` to ${day(dates.at(-1))}` : ""}` : "(date unknown)"} by \`node bench/run.mjs --only scale\` (${runs.length} run${runs.length > 1 ? "s" : ""}).`;
+/**
+ * Issue 9's fix, before and after in the same run: for every N:cadence measured with the
+ * "before" variant too, medians over runs (spread), and after / before.
+ */
+function beforeAfter(runs) {
+  const legacy = runs.flatMap((r) => r.points.filter((p) => p.variant === "before"));
+  const pairs = [...new Set(legacy.map((p) => `${p.cadence}:${p.n}`))];
+  if (pairs.length === 0) return "";
+  const out = [];
+  for (const key of pairs) {
+    const [cadence, nText] = key.split(":");
+    const n = Number(nText);
+    const of = (variant) => runs.flatMap((r) => r.points.filter((p) => (p.variant ?? "current") === variant && p.n === n && p.cadence === cadence));
+    const before = of("before");
+    const after = of("current");
+    const cell = (ps, f, d) => {
+      const xs = ps.map(f).filter((v) => typeof v === "number" && !Number.isNaN(v));
+      return xs.length > 1 ? `${fix(median(xs), d)} (${fix(Math.min(...xs), d)}–${fix(Math.max(...xs), d)})` : fix(median(xs), d);
+    };
+    const rows = COMPARED.map(([label, f, d]) => {
+      const b = median(before.map(f).filter((v) => typeof v === "number"));
+      const a = median(after.map(f).filter((v) => typeof v === "number"));
+      return [label, cell(before, f, d), cell(after, f, d), b ? `${fix(a / b, 2)}×` : "—"];
+    });
+    out.push(
+      "",
+      `### Before and after issue 9's fixes: ${n.toLocaleString("en-US")} monkeys, ${cadence} (${CADENCES[cadence]})`,
+      "",
+      `The same build and the same run, one point after the other (fresh fake hub and Troop process each): **before** = the code before the fixes put back in the child process (point \`${n}:${cadence}:before\`, code in \`bench/legacy.mjs\`): \`SecretScrubber\` as one RegExp alternation of every secret, recompiled after each new secret; \`Business.phase\` building a \`PhaseTimeoutError\` (with its stack trace) at the start of every phase; \`HttpClient\` with no limit of requests in flight per origin; **after** = dist/ as built (\`src/services/secrets.ts\`: prefix index + rolling hash, linear in the text whatever the number of secrets; \`src/businesses/base.ts\`: the timeout error built only when the timer fires; \`src/clients/http.ts\`: at most 256 requests waiting for headers per origin, the rest in line). Medians over ${before.length} / ${after.length} run(s), spread in brackets.`,
+      "",
+      table([`${n.toLocaleString("en-US")} monkeys, ${cadence}`, "Before", "After", "After / before"], rows),
+      "",
+      `- 1-minute load average at the start and end of each point (the machine's 2 cores are shared with other work): before ${before.map((p) => (p.loadavg ?? []).map((l) => l.toFixed(1)).join(" → ")).join("; ")}; after ${after.map((p) => (p.loadavg ?? []).map((l) => l.toFixed(1)).join(" → ")).join("; ")}. The profiles of both processes and what they show are in docs/performance-notes.md §5.`,
+    );
+  }
+  return out.join("\n");
 }
+
+// ---------------------------------------------------------------- helpers
 
 /** Soft limit on open files of this process (Linux), or null. */
 function fdLimit() {
@@ -370,53 +437,24 @@ function fdLimit() {
   }
 }
 
-function median(xs) {
-  return percentile(xs, 50);
-}
-function percentile(xs, p) {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  if (p === 50) {
-    const mid = s.length >> 1;
-    return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-  }
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
-function mb(bytes) {
-  return bytes === null || bytes === undefined ? "—" : (bytes / 2 ** 20).toFixed(0);
-}
-function fix(v, digits) {
-  return v === null || v === undefined || Number.isNaN(v) ? "—" : v.toFixed(digits);
-}
-function table(header, rows) {
-  const line = (cells) => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map((_, i) => (i === 0 ? "---" : "---:"))), ...rows.map(line)].join("\n");
-}
-
 // ---------------------------------------------------------------- entry point
 
 if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
-  const { values } = parseArgs({ options: { child: { type: "string" }, cadence: { type: "string", default: "busy" }, hub: { type: "string" }, points: { type: "string" }, profile: { type: "string" } } });
+  const { values } = parseArgs({ options: { child: { type: "string" }, cadence: { type: "string", default: "busy" }, variant: { type: "string", default: "current" }, hub: { type: "string" }, points: { type: "string" }, profile: { type: "string" }, "cpu-prof": { type: "string" }, json: { type: "string" } } });
   if (values.child) {
-    let message;
-    try {
+    await childMain(() => {
       const n = Number(values.child);
       if (!Number.isInteger(n) || n < 1) throw new Error(`--child needs a monkey count, got ${values.child}`);
       if (!CADENCES[values.cadence]) throw new Error(`--cadence must be one of ${Object.keys(CADENCES).join(", ")}`);
-      message = await child(n, values.cadence, values.hub, process.env.FAKE_HUB_ADMIN_TOKEN, values.profile ?? null);
-    } catch (err) {
-      message = { error: err.stack ?? String(err) };
-    }
-    const code = message.error ? 1 : 0;
-    if (process.send) process.send(message, () => process.exit(code));
-    else {
-      (code ? console.error : console.log)(message.error ?? JSON.stringify(message, null, 2));
-      process.exit(code);
-    }
+      if (!VARIANTS.includes(values.variant)) throw new Error(`--variant must be one of ${VARIANTS.join(", ")}`);
+      return child(n, values.cadence, values.hub, process.env.FAKE_HUB_ADMIN_TOKEN, values.profile ?? null, values.variant);
+    });
   } else {
-    // --points 1000:busy,10000:paced
-    const points = values.points ? values.points.split(",").map((p) => ({ n: Number(p.split(":")[0]), cadence: p.split(":")[1] ?? "busy" })) : POINTS;
-    const run = await measure({ log: (m) => console.error(m), points, profileDir: values.profile ?? null });
+    // --points 1000:busy,10000:paced,10000:paced:legacy-scrubber
+    const points = values.points ? values.points.split(",").map((p) => ({ n: Number(p.split(":")[0]), cadence: p.split(":")[1] ?? "busy", variant: p.split(":")[2] ?? "current" })) : POINTS;
+    const run = await measure({ log: (m) => console.error(m), points, profileDir: values.profile ?? null, cpuProfDir: values["cpu-prof"] ?? null });
+    run.command = commandLine();
+    if (values.json) writeFileSync(values.json, JSON.stringify(run)); // to render or merge later
     for (const p of run.points) console.error(JSON.stringify({ ...p, failedPhases: p.failedPhases }));
     console.log(report([run]));
   }

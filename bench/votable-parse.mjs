@@ -19,6 +19,7 @@
  * this several times and writes docs/performance.md.
  * @module
  */
+import { childMain } from "./lib.mjs";
 import { spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -199,18 +200,7 @@ function table(header, rows) {
 if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
   const i = process.argv.indexOf("--child");
   if (i >= 0) {
-    let message;
-    try {
-      message = await child(process.argv[i + 1] ?? "");
-    } catch (err) {
-      message = { error: err.stack ?? String(err) };
-    }
-    const code = message.error ? 1 : 0;
-    if (process.send) process.send(message, () => process.exit(code));
-    else {
-      (code ? console.error : console.log)(message.error ?? JSON.stringify(message, null, 2));
-      process.exit(code);
-    }
+    await childMain(() => child(process.argv[i + 1] ?? ""));
   } else {
     const run = await measure({ log: (m) => console.error(m) });
     console.log(report([run]));

@@ -32,6 +32,8 @@ export type ApiErrorCode =
   | "repo_not_allowed"
   | "too_many_failed_logins"
   | "headers_too_large"
+  | "invalid_signature"
+  | "org_not_accepted"
   | "internal_error";
 
 /** One validation problem: where (a document path such as `business.options.code`) and what. */

@@ -2,12 +2,14 @@
  * Authentication of API calls: `Authorization: Bearer <token>` against the configured
  * principals (whose tokens are stored only as SHA-256 hashes) and the plain admin token of
  * TROOP_API_TOKEN. Every hash is compared in constant time, always against every principal; a
- * remote address with too many failures in a window gets 429 until the window passes.
+ * remote address with too many failures in a window gets 429 until the window passes. Identity
+ * headers of an authenticating gateway are believed from trusted proxies only (gateway.ts).
  * @module
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Principal } from "../config/security-schema.js";
 import { ApiError } from "../errors.js";
+import type { GatewayIdentity, GatewayRequest } from "./gateway.js";
 
 /** Who is calling: a configured principal, or `admin` for the plain API token. */
 export type Caller = Pick<Principal, "name" | "role" | "flocks" | "businesses" | "scopes" | "maxCount">;
@@ -18,9 +20,14 @@ export interface AuthOptions {
   principals: readonly Principal[];
   failedAuth: { maxFailures: number; window: number };
   now?: () => number;
+  /** Identity headers from trusted proxies (see gateway.ts); absent: bearer tokens only. */
+  gateway?: GatewayIdentity | undefined;
+  /** Told each plain token that matched a principal (only hashes are configured), to scrub it. */
+  onSecret?: (token: string) => void;
 }
 
 const ADDRESSES_KEPT = 10_000;
+const BEARER = /^bearer\s+(\S{1,4096})\s*$/i;
 
 /** Checks bearer tokens and rate-limits failures per remote address. */
 export class Authenticator {
@@ -34,15 +41,29 @@ export class Authenticator {
     if (opts.apiToken) this.entries.push({ hash: sha256(opts.apiToken), caller: { name: "admin", role: "admin", flocks: [], businesses: [], scopes: [], maxCount: 10_000 } });
   }
 
-  /** The caller of a request, or 401 `unauthorized` / 429 `too_many_failed_logins`. */
-  authenticate(header: string | undefined, address: string): Caller {
+  /**
+   * The caller of a request, or 401 `unauthorized` / 429 `too_many_failed_logins`. With
+   * `gateway` identity from a trusted proxy, a bearer token of a principal still wins; otherwise
+   * the gateway user is the caller, and no failure is counted against the proxy's address.
+   */
+  authenticate(header: string | undefined, address: string, gateway?: GatewayRequest): Caller {
+    const viaGateway = gateway && this.opts.gateway ? this.opts.gateway.identify(gateway) : null;
+    if (viaGateway) return this.match(header) ?? (viaGateway instanceof ApiError ? throwIt(viaGateway) : viaGateway);
     this.refuseIfLimited(address);
-    const match = /^bearer\s+(\S{1,4096})\s*$/i.exec(header ?? "");
-    if (!match) throw this.fail(address, "Missing bearer token");
-    const presented = sha256(match[1]!);
+    if (!BEARER.test(header ?? "")) throw this.fail(address, "Missing bearer token");
+    const found = this.match(header);
+    if (!found) throw this.fail(address, "Invalid token");
+    return found;
+  }
+
+  /** The principal of a bearer header, compared in constant time against every one; or null. */
+  private match(header: string | undefined): Caller | null {
+    const m = BEARER.exec(header ?? "");
+    if (!m) return null;
+    const presented = sha256(m[1]!);
     let found: Caller | null = null;
     for (const e of this.entries) if (timingSafeEqual(presented, e.hash) && !found) found = e.caller;
-    if (!found) throw this.fail(address, "Invalid token");
+    if (found) this.opts.onSecret?.(m[1]!);
     return found;
   }
 
@@ -69,6 +90,10 @@ export class Authenticator {
 /** SHA-256 of a token as hex (what `tokenSha256` holds). */
 export function tokenSha256(token: string): string {
   return sha256(token).toString("hex");
+}
+
+function throwIt(err: Error): never {
+  throw err;
 }
 
 function sha256(s: string): Buffer {

@@ -32,5 +32,7 @@ export interface RouteSpec {
   permission: Permission;
   /** A change: recorded in the audit log under this action name, with the flock before and after. */
   audit?: string;
+  /** Receive the body as a Buffer, whatever its content type (for signature checks over the raw bytes). */
+  rawBody?: boolean;
   handler(input: RouteInput): Promise<unknown> | unknown;
 }

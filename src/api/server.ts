@@ -5,13 +5,15 @@
  * services; holds no logic.
  * @module
  */
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type RouteOptions } from "fastify";
 import type { Logger } from "pino";
 import { registerDashboard } from "../dashboard/routes.js";
 import { ApiError } from "../errors.js";
 import type { AuditService } from "../services/audit.js";
+import type { DiscoveryService } from "../services/discovery.js";
 import type { Authorizer } from "../services/authz.js";
 import type { FlockManager } from "../services/flock-manager.js";
+import type { WebhookHandler } from "../services/github/webhook.js";
 import type { SolitaryRunner } from "../services/solitary.js";
 import type { ArtifactStore } from "../store/artifacts.js";
 import type { Authenticator, Caller } from "./auth.js";
@@ -20,7 +22,9 @@ import { buildOpenApi, docsPage } from "./openapi.js";
 import type { RouteSpec } from "./route-spec.js";
 import { artifactRoutes } from "./routes/artifacts.js";
 import { auditRoutes } from "./routes/audit.js";
+import { discoveryRoutes } from "./routes/discovery.js";
 import { flockRoutes } from "./routes/flocks.js";
+import { githubRoutes } from "./routes/github.js";
 import { resultRoutes, type ResultsApi } from "./routes/results.js";
 import { serviceRoutes } from "./routes/service.js";
 
@@ -40,9 +44,17 @@ export interface ServerDeps {
   artifacts: ArtifactStore;
   /** History, summaries (mobu's counters plus 1 h / 24 h / 7 d windows) and metrics. */
   results: ResultsApi;
+  /** GitHub App deliveries (`POST /github/webhook`); absent: the route is not served. */
+  github?: WebhookHandler | undefined;
+  /** Service discovery (`GET /discovery`); absent: the route is not served. */
+  discovery?: DiscoveryService;
+  /** Replaces known secrets in text: applied to every error body, which may echo input. */
+  scrub?: (text: string) => string;
 }
 
 const BODY_LIMIT = 1_048_576;
+/** Bound on a raw body (GitHub caps webhook payloads at 25 MB). */
+const RAW_BODY_LIMIT = 26_214_400;
 /** Bound on all request headers together (Node's own limit for a real socket is 16 KiB too). */
 const HEADER_LIMIT = 16_384;
 
@@ -60,6 +72,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     ...resultRoutes(deps.results),
     ...artifactRoutes(deps.artifacts),
     ...auditRoutes(deps.audit),
+    ...(deps.github ? githubRoutes(deps.github) : []),
+    ...(deps.discovery ? discoveryRoutes(deps.discovery) : []),
   ];
   const openapi = buildOpenApi(routes, deps.prefix, deps.version);
 
@@ -71,16 +85,19 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (bytes > HEADER_LIMIT) throw new ApiError({ code: "headers_too_large", status: 431, message: `The request headers are over ${HEADER_LIMIT} bytes` });
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send(notFoundBody(req.method, req.url)));
+  const scrub = deps.scrub;
+  if (scrub) app.addHook("onSend", async (_req, reply, payload) => (reply.statusCode >= 400 && typeof payload === "string" ? scrub(payload) : payload));
   app.addHook("onResponse", async (req, reply) => {
     deps.logger.info({ method: req.method, route: req.routeOptions.url ?? "unknown", status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
   });
 
+  const rawRoutes: RouteOptions[] = [];
   for (const r of routes) {
-    app.route({
+    const route: RouteOptions = {
       method: r.method,
       url: deps.prefix + r.path,
       onRequest: async (req) => {
-        if (r.permission !== "public") req.caller = deps.auth.authenticate(req.headers.authorization, req.ip);
+        if (r.permission !== "public") req.caller = deps.auth.authenticate(req.headers.authorization, req.ip, { headers: req.headers, remoteAddress: req.socket.remoteAddress });
       },
       handler: async (req, reply) => {
         const params = req.params as Record<string, string>;
@@ -95,6 +112,16 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         reply.status(r.status ?? 200);
         return r.status === 204 ? reply.send() : result;
       },
+    };
+    if (r.rawBody) rawRoutes.push({ ...route, bodyLimit: RAW_BODY_LIMIT });
+    else app.route(route);
+  }
+  // routes that read the raw body (webhook signatures): any content type, kept as a Buffer
+  if (rawRoutes.length) {
+    void app.register(async (raw) => {
+      raw.removeAllContentTypeParsers();
+      raw.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+      for (const route of rawRoutes) raw.route(route);
     });
   }
   app.get(`${deps.prefix}/openapi.json`, async () => openapi);

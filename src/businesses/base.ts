@@ -175,13 +175,14 @@ export abstract class Business<O extends BaseOptions = BaseOptions> {
     const previous = this.currentPhase;
     this.currentPhase = name;
     const start = Date.now();
-    const timeout = new PhaseTimeoutError(name, limitMs, this.context());
+    // The timeout error is built only when the timer fires: an Error captures a stack trace, and
+    // building one per phase was ~7 % of the CPU at 10,000 monkeys (docs/performance-notes.md).
+    let timeout = null as PhaseTimeoutError | null;
     // One controller per phase, aborted by its timer or (unless ignoreStop) by stop. Linked by a
     // listener removed in `finally`: Node 20's AbortSignal.any keeps every dependent of a
     // long-lived signal alive (nodejs/node#55351), which leaked memory per phase.
     const controller = new AbortController();
-    let timedOut = false;
-    const handle = setTimeout(() => ((timedOut = true), controller.abort(timeout)), limitMs);
+    const handle = setTimeout(() => controller.abort((timeout = new PhaseTimeoutError(name, limitMs, this.context()))), limitMs);
     const onStop = () => controller.abort(new StoppedError());
     if (!opts.ignoreStop) this.stopper.signal.addEventListener("abort", onStop, { once: true });
     const signal = controller.signal;
@@ -191,7 +192,7 @@ export abstract class Business<O extends BaseOptions = BaseOptions> {
       ok = true;
       return result;
     } catch (err) {
-      if (timedOut) throw timeout;
+      if (timeout) throw timeout;
       if (this.stopper.signal.aborted && !opts.ignoreStop) throw new StoppedError();
       throw toMonkeyError(err, name, this.context());
     } finally {

@@ -50,8 +50,12 @@ export interface NotebookResources {
   repos: RepoSource;
   /** Where executed notebooks are kept (null: not kept). */
   artifacts: ArtifactSink | null;
-  /** Applications this deployment has (`availableApplications`), for `required_applications`. */
-  availableApplications: readonly string[];
+  /**
+   * Applications this deployment has, for `required_applications`: a fixed list
+   * (`availableApplications`), or a function read before each notebook (the config's plus those
+   * of the service-discovery document, which may change at each refresh).
+   */
+  availableApplications: readonly string[] | (() => readonly string[]);
 }
 
 /** A business type as the registry knows it. */

@@ -40,6 +40,12 @@ export async function pauseFlock(client: TroopClient, name: string, pause: boole
   return `${pause ? "paused" : "resumed"} flock ${name}`;
 }
 
+/** Notebook runners pick up the newest commit at their next notebook boundary. */
+export async function refreshFlock(client: TroopClient, name: string): Promise<string> {
+  const r = await client.call<{ flock: string; monkeys: number }>("POST", `/flocks/${enc(name)}/refresh`);
+  return `refresh requested for flock ${name}: ${r.monkeys} monkey${r.monkeys === 1 ? "" : "s"} will pick up the newest commit at their next notebook`;
+}
+
 export async function summary(client: TroopClient, name?: string): Promise<string> {
   const flocks = name ? [await client.call<FlockSummary>("GET", `/flocks/${enc(name)}/summary`)] : (await client.call<{ flocks: FlockSummary[] }>("GET", "/summary")).flocks;
   if (flocks.length === 0) return "(no flocks)";

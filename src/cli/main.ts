@@ -50,6 +50,7 @@ function program(): Command {
   flocks.command("stop").argument("<flock>").action(async (n: string) => print(await cmd.stopFlock(client(), n)));
   flocks.command("pause").argument("<flock>").action(async (n: string) => print(await cmd.pauseFlock(client(), n, true)));
   flocks.command("resume").argument("<flock>").action(async (n: string) => print(await cmd.pauseFlock(client(), n, false)));
+  flocks.command("refresh").argument("<flock>").description("Notebook runners: pick up the newest commit at the next notebook").action(async (n: string) => print(await cmd.refreshFlock(client(), n)));
   flocks.command("summary").argument("[flock]").action(async (n?: string) => print(await cmd.summary(client(), n)));
   flocks.command("report").argument("<flock>").requiredOption("-o, --output <dir>", "folder for the reports").action(async (n: string, o: { output: string }) => print(await cmd.report(client(), n, o.output)));
   return p;

@@ -13,8 +13,7 @@ import { hostname, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { z } from "zod";
-import { CLONE_TIMEOUT_MS, NotebookRunner } from "../businesses/notebook-runner/business.js";
-import { notebookRunnerListOptionsSchema } from "../businesses/notebook-runner/options.js";
+import { CLONE_TIMEOUT_MS } from "../businesses/notebook-runner/business.js";
 import { selectNotebooks } from "../businesses/notebook-runner/selection.js";
 import type { LineLogger } from "../businesses/types.js";
 import { headCommit, redactUrl } from "../clients/git.js";
@@ -23,6 +22,7 @@ import { createPlatform } from "../clients/hub/index.js";
 import { duration } from "../config/duration.js";
 import { formatPath } from "../config/issues.js";
 import type { Execution } from "../models/execution.js";
+import { NotebookPass } from "../services/notebook-pass.js";
 import { SecretScrubber } from "../services/secrets.js";
 import type { ArtifactSink } from "../store/artifacts.js";
 import { LocalFolderSource, RepoCache, type RepoLease, type RepoSource } from "../store/repo-cache.js";
@@ -135,57 +135,36 @@ async function runAll(c: {
   const { args, io, scrubber } = c;
   const http = new HttpClient(`troop/${VERSION}`);
   const platform = createPlatform({ hub: { type: args.hubType, url: c.hubUrl, adminToken: c.adminToken, tokenLifetime: 3_600_000 }, http, onSecret: (s) => scrubber.add(s) });
-  const options = notebookRunnerListOptionsSchema.parse({
-    repo_url: c.url,
-    repo_ref: c.ref,
-    cell_timeout: args.cellTimeout / 1000,
-    notebook_timeout: args.notebookTimeout / 1000,
-    idle_time: 0,
-    error_idle_time: 0,
-    execution_idle_time: 0,
-    spawn_settle_time: 0,
-    delete_lab: true,
-  });
   const line = (level: string) => (msg: string) => {
     if (args.verbose) io.err.write(`${new Date().toISOString()} ${level} ${scrubber.scrub(msg)}\n`);
   };
   const log: LineLogger = { debug: line("DEBUG"), info: line("INFO"), warn: line("WARN"), error: line("ERROR") };
-  const records = new Map<string, Execution>();
   let progress: ProgressReporter | null = null;
-  const business = new NotebookRunner(
-    {
-      options,
-      restart: false,
-      identity: { flock: null, monkey: args.user, business: "NotebookRunnerList" },
-      user: { username: args.user, groups: [], scopes: ["exec:notebook"] },
-      platform,
-      http,
-      log,
-      onExecution: (raw) => {
-        const record = JSON.parse(scrubber.scrub(JSON.stringify(raw))) as Execution;
-        const path = record.notebook?.path ?? `(${record.error?.phase ?? "run"})`;
-        records.set(path, record);
-        progress?.result(path, record);
-      },
-      notebooks: { repos: c.source, artifacts: args.outputDir ? outputDirSink(resolve(args.outputDir)) : null, availableApplications: args.availableApplications },
-    },
-    "list",
-  );
-  progress = new ProgressReporter(io.out, c.total, () => {
-    const p = business.progress;
-    return p ? { notebook: p.notebook, cell: p.cell, cells: p.cells } : { notebook: `(${business.currentPhase ?? "starting"})`, cell: null, cells: null };
+  const business = new NotebookPass({
+    platform,
+    http,
+    user: { username: args.user, groups: [], scopes: ["exec:notebook"] },
+    url: c.url,
+    ref: c.ref,
+    cellTimeoutMs: args.cellTimeout,
+    notebookTimeoutMs: args.notebookTimeout,
+    notebooks: { repos: c.source, artifacts: args.outputDir ? outputDirSink(resolve(args.outputDir)) : null, availableApplications: args.availableApplications },
+    log,
+    scrub: (t) => scrubber.scrub(t),
+    onResult: (path, record) => progress?.result(path, record),
   });
+  progress = new ProgressReporter(io.out, c.total, () => business.progress);
   const interrupt = () => void business.stop();
   process.once("SIGINT", interrupt);
   process.once("SIGTERM", interrupt);
   try {
-    if (c.total > 0) await business.run(c.total);
+    await business.run(c.total);
   } finally {
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);
     progress.stop();
   }
-  return records;
+  return business.records;
 }
 
 /** Executed notebooks written under the output folder at their repository-relative paths. */

@@ -2,7 +2,8 @@
  * Service config of the data services the TAP and SIA businesses query: where each service is
  * (a default URL plus one per dataset), what bearer token to send on a hub without Gafaelfawr,
  * and the directory of query sets. Resolved once into {@link DataServices}, which businesses
- * receive in their context.
+ * receive in their context; URLs the config lacks may come from the service-discovery document
+ * ({@link withDiscovery}).
  * @module
  */
 import { isAbsolute, resolve } from "node:path";
@@ -30,6 +31,16 @@ export interface DataService {
   datasets: Readonly<Record<string, string>>;
   token: string | null;
   querySets: string;
+  /** URLs from the service-discovery document (looked up at each use, so a refresh takes effect); absent when discovery is off. */
+  discovered?: DiscoveredUrls | undefined;
+}
+
+/** This service's URLs in the current discovery document. */
+export interface DiscoveredUrls {
+  /** The URL of `dataset`'s service in the last good document, or null. */
+  url(dataset: string): string | null;
+  /** False until a document has been fetched (a missing URL may still come). */
+  readonly loaded: boolean;
 }
 
 /** Every data service of the deployment (injected into the TAP and SIA businesses). */
@@ -50,7 +61,21 @@ export function dataServicesFromConfig(config: { tap?: ServiceInput | undefined;
   return { tap: service(config.tap, "tap"), sia: service(config.sia, "sia") };
 }
 
-/** The URL of `dataset` (its own, else the default), or null when neither is configured. */
+/**
+ * The URL of `dataset`: its own in the config, else the one in the discovery document, else the
+ * config's default; null when none is known.
+ */
 export function serviceUrl(s: DataService, dataset: string): string | null {
-  return s.datasets[dataset] ?? s.url;
+  return s.datasets[dataset] ?? s.discovered?.url(dataset) ?? s.url;
+}
+
+/** `services` with URLs also looked up in a discovery document (`lookup(kind, dataset)`). */
+export function withDiscovery(services: DataServices, lookup: { url(kind: "tap" | "sia", dataset: string): string | null; readonly loaded: boolean }): DataServices {
+  const discovered = (kind: "tap" | "sia"): DiscoveredUrls => ({
+    url: (dataset) => lookup.url(kind, dataset),
+    get loaded() {
+      return lookup.loaded;
+    },
+  });
+  return { tap: { ...services.tap, discovered: discovered("tap") }, sia: { ...services.sia, discovered: discovered("sia") } };
 }

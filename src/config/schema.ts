@@ -9,6 +9,8 @@ import { duration } from "./duration.js";
 import { siaServiceConfigSchema, tapServiceConfigSchema } from "./data-services.js";
 import { historyConfigSchema, metricsConfigSchema, slackConfigSchema } from "./results-schema.js";
 import { securityConfigShape } from "./security-schema.js";
+import { githubConfigSchema } from "./github-schema.js";
+import { discoveryConfigSchema } from "./discovery-schema.js";
 
 export const hubConfigSchema = z.strictObject({
   type: z.enum(["jupyterhub", "nublado"]).default("jupyterhub").meta({ description: "jupyterhub: any JupyterHub ≥ 3 with an admin token; nublado: Rubin's platform (Gafaelfawr + Nublado)" }),
@@ -41,6 +43,8 @@ export const serviceConfigSchema = z
     history: historyConfigSchema.prefault({}).meta({ description: "Execution history and its retention" }),
     slack: slackConfigSchema.prefault({}).meta({ description: "Slack alerts and daily report" }),
     metrics: metricsConfigSchema.prefault({}).meta({ description: "Prometheus metrics" }),
+    github: githubConfigSchema.prefault({}).meta({ description: "GitHub App: refresh on push, pull-request checks (docs/github.md)" }),
+    discovery: discoveryConfigSchema.prefault({}).meta({ description: "Service discovery: applications and data-service URLs from a discovery document, refreshed periodically" }),
     ...securityConfigShape,
     autostart: z
       .array(z.unknown())
@@ -79,4 +83,8 @@ export const ENV_OVERRIDES = [
   { env: "TROOP_SIA_TOKEN", path: ["sia", "token"], kind: "string" },
   { env: "TROOP_DATA_DIR", path: ["dataDir"], kind: "string" },
   { env: "TROOP_SLACK_WEBHOOK_URL", path: ["slack", "webhookUrl"], kind: "string" },
+  { env: "TROOP_GITHUB_APP_ID", path: ["github", "appId"], kind: "number" },
+  { env: "TROOP_GITHUB_PRIVATE_KEY", path: ["github", "privateKey"], kind: "string" },
+  { env: "TROOP_GITHUB_WEBHOOK_SECRET", path: ["github", "webhookSecret"], kind: "string" },
+  { env: "TROOP_DISCOVERY_URL", path: ["discovery", "url"], kind: "string" },
 ] as const;

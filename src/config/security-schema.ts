@@ -1,9 +1,11 @@
 /**
  * The security part of the service config: API principals (tokens stored only as SHA-256
  * hashes, each with a role and, for owners, a grant that bounds what their flocks may do), the
- * allow-list of notebook repositories and the limit on failed authentication.
+ * allow-list of notebook repositories, the limit on failed authentication and the optional
+ * gateway (identity headers from an authenticating proxy, believed only from trusted addresses).
  * @module
  */
+import { isIP } from "node:net";
 import { z } from "zod";
 import { duration } from "./duration.js";
 
@@ -33,6 +35,56 @@ export const principalSchema = z
 
 export type Principal = z.output<typeof principalSchema>;
 
+/** A trusted proxy: an IPv4/IPv6 address or a CIDR block (`10.0.0.0/8`, `fd00::/8`). */
+const proxyAddress = z.string().refine((s) => parseCidr(s) !== null, "expected an IP address or a CIDR block such as 10.0.0.0/8");
+
+/** What an owner mapped from a gateway scope may do (as an owner principal's grant). */
+const gatewayGrantSchema = z.strictObject({
+  flocks: z.array(flockPattern).min(1, "a grant needs at least one flock pattern").meta({ description: "Names of the flocks managed (globs)", examples: [["tap-*"]] }),
+  businesses: z.array(z.string().min(1)).default([]).meta({ description: "Business types their flocks may run" }),
+  scopes: z.array(z.string().min(1)).default([]).meta({ description: "Scopes their flocks' bot tokens may have" }),
+  maxCount: z.number().int().min(1).max(10_000).default(1).meta({ description: "Largest count of a flock they manage" }),
+});
+
+/** One gateway scope → role rule; the first rule whose scope the caller's token has decides. */
+const gatewayRoleSchema = z.strictObject({
+  scope: z.string().regex(/^\S+$/, "a scope has no spaces").max(200).meta({ description: "A scope of the gateway token", examples: ["exec:admin"] }),
+  role: z.enum(["admin", "owner", "viewer"]),
+  grant: z.string().min(1).optional().meta({ description: "Owners: the name of the grant in gateway.grants" }),
+});
+
+/** `gateway`: trust identity headers set by an authenticating proxy (Gafaelfawr). Off by default. */
+export const gatewayConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false).meta({ description: "Accept identity headers from the trusted proxies" }),
+    trustedProxies: z.array(proxyAddress).default([]).meta({ description: "Socket addresses (IPs or CIDRs) whose identity headers are believed; X-Forwarded-For is never read", examples: [["10.0.0.0/8"]] }),
+    userHeader: z.string().regex(/^[A-Za-z0-9-]+$/).default("X-Auth-Request-User").meta({ description: "Header with the authenticated username" }),
+    scopesHeader: z.string().regex(/^[A-Za-z0-9-]+$/).default("X-Auth-Request-Token-Scopes").meta({ description: "Header with the token's scopes, space-separated" }),
+    roles: z.array(gatewayRoleSchema).default([]).meta({ description: "Scope → role rules, tried in order" }),
+    grants: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), gatewayGrantSchema).default({}).meta({ description: "Named owner grants used by roles[].grant" }),
+    noRole: z.enum(["forbidden", "viewer"]).default("forbidden").meta({ description: "A gateway user no rule matches: 403 forbidden, or a viewer" }),
+  })
+  .superRefine((g, ctx) => {
+    if (g.enabled && g.trustedProxies.length === 0) ctx.addIssue({ code: "custom", path: ["trustedProxies"], message: "an enabled gateway needs at least one trusted proxy address" });
+    g.roles.forEach((r, i) => {
+      if (r.role === "owner" && r.grant === undefined) ctx.addIssue({ code: "custom", path: ["roles", i, "grant"], message: "an owner rule needs a grant" });
+      if (r.role !== "owner" && r.grant !== undefined) ctx.addIssue({ code: "custom", path: ["roles", i, "grant"], message: "only owner rules have a grant" });
+      if (r.grant !== undefined && !(r.grant in g.grants)) ctx.addIssue({ code: "custom", path: ["roles", i, "grant"], message: `no grant named ${r.grant} in gateway.grants` });
+    });
+  });
+
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+
+/** An address or CIDR as [address, prefix length, family], or null when it is neither. */
+export function parseCidr(s: string): [string, number, "ipv4" | "ipv6"] | null {
+  const [addr = "", bits, ...rest] = s.split("/");
+  const family = isIP(addr);
+  if (rest.length || family === 0) return null;
+  const max = family === 4 ? 32 : 128;
+  const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
+  return prefix >= 0 && prefix <= max ? [addr, prefix, family === 4 ? "ipv4" : "ipv6"] : null;
+}
+
 /** The top-level keys this module adds to the service config. */
 export const securityConfigShape = {
   principals: z
@@ -60,4 +112,5 @@ export const securityConfigShape = {
     })
     .prefault({})
     .meta({ description: "Rate limit on failed authentication: beyond it, 429 too_many_failed_logins until the window passes" }),
+  gateway: gatewayConfigSchema.prefault({}).meta({ description: "Identity headers from an authenticating proxy (Gafaelfawr), believed only from trustedProxies" }),
 };

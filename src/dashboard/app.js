@@ -1,6 +1,9 @@
 // Troop dashboard client (plain ES module, no build step, no outside request): renders the view
 // named by <body data-page> from Troop's JSON API, with the operator's token from sessionStorage
 // (or none, behind a proxy that injects the Authorization header). Every value is escaped.
+import { audit } from "./audit.js";
+import { timingsOverTime } from "./timings.js";
+
 const D = document.body.dataset;
 const API = D.api;
 const UI = `${API}/ui`;
@@ -69,8 +72,17 @@ function failingSince(items) {
 
 const lastDay = (name) => api(`/flocks/${enc(name)}/executions?since=${enc(new Date(Date.now() - DAY).toISOString())}&limit=1000`).then((p) => p.executions, () => []);
 
+/** The "CI checks" section (GitHub pull-request checks), when the integration is on. */
+function ciChecks(gh) {
+  if (!gh) return "";
+  const badge = (c) => (c.status !== "completed" ? `<span class="badge muted">${esc(c.status)}</span>` : `<span class="badge ${c.conclusion === "success" ? "ok" : c.conclusion === "failure" ? "bad" : "muted"}">${esc(c.conclusion)}</span>`);
+  const rows = gh.recent.map((c) => `<tr><td>${esc(c.repo)}${c.pr_number ? ` #${c.pr_number}` : ""}</td><td><code>${esc(c.head_sha.slice(0, 10))}</code></td><td>${badge(c)}</td><td class="num">${c.notebooks}</td><td class="num ${c.failures ? "bad" : ""}">${c.failures}</td><td class="hide-sm">${when(c.created_at)}</td></tr>`);
+  return `<h2 id="ci-checks">CI checks</h2><p class="muted">${esc(gh.check_name)}: ${gh.queued} queued, ${gh.in_progress} running (concurrency ${gh.concurrency})</p>${table(["Pull request", "Commit", "Check", "#Notebooks", "#Failures", "~Queued at"], rows)}`;
+}
+
 async function overview(app) {
-  const { flocks } = await api("/summary");
+  const summary = await api("/summary");
+  const { flocks } = summary;
   const hist = await Promise.all(flocks.map((f) => lastDay(f.name)));
   const classes = {};
   let execs = 0, fails = 0, ok = 0;
@@ -87,11 +99,11 @@ async function overview(app) {
 <h2>Flocks</h2>${table(["Flock", "~Business", "#Monkeys", "#Executions", "#Failures", "#Success", "Per hour"], rows)}
 <h2>Failing now</h2>${table(["Flock", "Failing since", "Last error"], failing.map(([f, e]) => `<tr><td><a href="${UI}/flocks/${enc(f.name)}">${esc(f.name)}</a></td><td>${when(e.started_at)}</td><td><a href="${UI}/executions/${enc(e.id)}">${esc(e.error?.exception ?? e.error?.failure_class ?? "failure")}</a> in ${esc(e.error?.phase)}</td></tr>`))}
 <h2>Failure classes</h2>${table(["Class", "#Failures"], Object.entries(classes).sort((a, b) => b[1] - a[1]).map(([k, n]) => `<tr><td><a href="${UI}/executions?result=failure&class=${enc(k)}">${esc(k)}</a></td><td class="num">${n}</td></tr>`))}
-<h2>Paused</h2><p>${paused.length ? paused.map((f) => `<a href="${UI}/flocks/${enc(f.name)}">${esc(f.name)}</a>`).join(", ") : '<span class="muted">No paused flock</span>'}</p>`;
+<h2>Paused</h2><p>${paused.length ? paused.map((f) => `<a href="${UI}/flocks/${enc(f.name)}">${esc(f.name)}</a>`).join(", ") : '<span class="muted">No paused flock</span>'}</p>${ciChecks(summary.github)}`;
 }
 
 function executionRows(items, withFlock) {
-  return items.map((e) => `<tr><td><a href="${UI}/executions/${enc(e.id)}">${when(e.started_at)}</a></td>${withFlock ? `<td>${esc(e.flock)}</td>` : ""}<td class="hide-sm">${esc(e.monkey)}</td><td>${resultBadge(e.result)}</td><td>${esc(e.error?.phase ?? "")}</td><td class="hide-sm">${esc(e.error?.failure_class ?? "")}</td><td>${esc(e.error ? errText(e.error).slice(0, 120) : e.notebook ?? "")}</td><td class="num">${ms(e.duration_ms)}</td></tr>`);
+  return items.map((e) => `<tr><td><a href="${UI}/executions/${enc(e.id)}">${when(e.started_at)}</a></td>${withFlock ? `<td>${e.flock === null ? '<span class="muted">solitary</span>' : esc(e.flock)}</td>` : ""}<td class="hide-sm">${esc(e.monkey)}</td><td>${resultBadge(e.result)}</td><td>${esc(e.error?.phase ?? "")}</td><td class="hide-sm">${esc(e.error?.failure_class ?? "")}</td><td>${esc(e.error ? errText(e.error).slice(0, 120) : e.notebook ?? "")}</td><td class="num">${ms(e.duration_ms)}</td></tr>`);
 }
 const execHead = (withFlock) => ["Started", ...(withFlock ? ["Flock"] : []), "~Monkey", "Result", "Phase", "~Class", "Error / notebook", "#Duration"];
 
@@ -131,16 +143,17 @@ async function flock(app, name) {
 async function executions(app) {
   const q = new URLSearchParams(location.search);
   const { flocks } = await api("/summary");
-  const names = q.get("flock") ? [q.get("flock")] : flocks.map((f) => f.name);
+  // "_solitary" (not a valid flock name) stands for the stored POST /run results (flock null)
+  const names = q.get("flock") ? [q.get("flock")] : [...flocks.map((f) => f.name), "_solitary"];
   const params = new URLSearchParams({ limit: "200" });
   if (q.get("result")) params.set("result", q.get("result"));
   for (const k of ["since", "until"]) if (q.get(k)) params.set(k, new Date(q.get(k)).toISOString());
-  const pages = await Promise.all(names.map((n) => api(`/flocks/${enc(n)}/executions?${params}`).catch(() => ({ executions: [] }))));
+  const pages = await Promise.all(names.map((n) => api(`${n === "_solitary" ? "/solitary" : `/flocks/${enc(n)}`}/executions?${params}`).catch(() => ({ executions: [] }))));
   let items = pages.flatMap((p) => p.executions).sort((a, b) => (a.id < b.id ? 1 : -1));
   if (q.get("class")) items = items.filter((e) => e.error?.failure_class === q.get("class"));
   const opt = (v, label, cur) => `<option value="${esc(v)}"${v === (cur ?? "") ? " selected" : ""}>${esc(label)}</option>`;
   app.innerHTML = `<h1>Executions</h1>
-<form class="filters" method="get"><label>Flock<select name="flock">${opt("", "All", q.get("flock"))}${flocks.map((f) => opt(f.name, f.name, q.get("flock"))).join("")}</select></label>
+<form class="filters" method="get"><label>Flock<select name="flock">${opt("", "All", q.get("flock"))}${flocks.map((f) => opt(f.name, f.name, q.get("flock"))).join("")}${opt("_solitary", "Solitary runs", q.get("flock"))}</select></label>
 <label>Result<select name="result">${["", "success", "failure", "skipped"].map((r) => opt(r, r || "Any", q.get("result"))).join("")}</select></label>
 <label>Failure class<input name="class" value="${esc(q.get("class") ?? "")}" placeholder="code_error" size="12"></label>
 <label>Since<input type="datetime-local" name="since" value="${esc(q.get("since") ?? "")}"></label><label>Until<input type="datetime-local" name="until" value="${esc(q.get("until") ?? "")}"></label>
@@ -205,9 +218,14 @@ async function timings(app) {
 ${table(["Phase", "#Count", "#p50", "#p95"], phases.map(([k, q]) => `<tr><td>${esc(k)}</td><td class="num">${q.count}</td><td class="num">${ms(q.p50_ms)}</td><td class="num">${ms(q.p95_ms)}</td></tr>`))}
 ${nbs.length ? table(["Notebook", "#Runs", "#Failures", "#p50", "#p95"], nbs.map(([k, q]) => `<tr><td>${esc(k)}</td><td class="num">${q.count}</td><td class="num">${q.failures}</td><td class="num">${ms(q.p50_ms)}</td><td class="num">${ms(q.p95_ms)}</td></tr>`)) : ""}`;
     }).join("");
+  app.querySelector("h1").insertAdjacentHTML("afterend", '<section id="over-time"><p class="muted">Loading charts…</p></section>');
+  await timingsOverTime($("#over-time"), flocks, H);
 }
 
-const VIEWS = { overview, flock, executions, execution, timings };
+// Helpers handed to the views kept in their own modules (timings.js, audit.js).
+const H = { api, esc, enc, ms, when, table, UI };
+
+const VIEWS = { overview, flock, executions, execution, timings, audit: (app) => audit(app, H) };
 
 async function render() {
   const app = $("#app");

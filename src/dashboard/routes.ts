@@ -9,6 +9,9 @@ import { readFileSync } from "node:fs";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { renderShell, type DashboardPage } from "./shell.js";
 
+/** The ES modules `app.js` imports (served like it, from `src/dashboard/`). */
+export const DASHBOARD_MODULES = ["chart.js", "timings.js", "audit.js"] as const;
+
 /** Confines scripts, styles and fetches to the origin; no inline script or style. */
 export const DASHBOARD_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data: blob:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -21,7 +24,7 @@ function asset(name: string): string {
   return readFileSync(new URL(`../../src/dashboard/${name}`, import.meta.url), "utf8");
 }
 
-/** Registers `/ui`, `/ui/flocks/:flock`, `/ui/executions`, `/ui/executions/:id`, `/ui/timings` and the assets. */
+/** Registers `/ui`, `/ui/flocks/:flock`, `/ui/executions`, `/ui/executions/:id`, `/ui/timings`, `/ui/audit` and the assets. */
 export function registerDashboard(app: FastifyInstance, opts: { prefix: string; version: string }): void {
   const ui = `${opts.prefix}/ui`;
   const js = asset("app.js");
@@ -39,6 +42,11 @@ export function registerDashboard(app: FastifyInstance, opts: { prefix: string; 
   app.get(`${ui}/executions`, page("executions"));
   app.get(`${ui}/executions/:id`, page("execution", (p) => p["id"]!));
   app.get(`${ui}/timings`, page("timings"));
+  app.get(`${ui}/audit`, page("audit"));
   app.get(`${ui}/app.js`, async (_req, reply) => send(reply, "text/javascript; charset=utf-8", js));
   app.get(`${ui}/app.css`, async (_req, reply) => send(reply, "text/css; charset=utf-8", css));
+  for (const name of DASHBOARD_MODULES) {
+    const body = asset(name);
+    app.get(`${ui}/${name}`, async (_req, reply) => send(reply, "text/javascript; charset=utf-8", body));
+  }
 }

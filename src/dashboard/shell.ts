@@ -1,12 +1,12 @@
 /**
  * The dashboard's HTML shells: one server-rendered page per view (overview, flock, executions,
- * execution, timings) with the navigation, the token form and an empty `<main>` that the
+ * execution, timings, audit) with the navigation, the token form and an empty `<main>` that the
  * client script (`app.js`) fills from the JSON API. A shell holds no data, so it needs no token.
  * @module
  */
 
 /** The views of the dashboard; each is one shell rendered by {@link renderShell}. */
-export type DashboardPage = "overview" | "flock" | "executions" | "execution" | "timings";
+export type DashboardPage = "overview" | "flock" | "executions" | "execution" | "timings" | "audit";
 
 const TITLES: Record<DashboardPage, string> = {
   overview: "Overview",
@@ -14,6 +14,7 @@ const TITLES: Record<DashboardPage, string> = {
   executions: "Executions",
   execution: "Execution",
   timings: "Timings",
+  audit: "Audit log",
 };
 
 /** Escapes text for HTML content and double-quoted attributes. */
@@ -43,6 +44,7 @@ export function renderShell(page: DashboardPage, opts: { prefix: string; arg?: s
 ${link("overview", ui, "Overview")}
 ${link("executions", `${ui}/executions`, "Executions")}
 ${link("timings", `${ui}/timings`, "Timings")}
+${link("audit", `${ui}/audit`, "Audit")}
 </nav><button type="button" id="forget" hidden>Forget token</button></header>
 <form id="login" hidden><label>API token <input type="password" name="token" autocomplete="off" required></label>
 <button type="submit">Use token</button><p class="muted">Kept in this browser tab only (sessionStorage). Behind a proxy that adds the

@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from "zod";
+import { githubSummarySchema } from "./github.js";
 import { executionSchema, phaseRecordSchema } from "./execution.js";
 import { flockSummarySchema } from "./status.js";
 
@@ -102,5 +103,5 @@ export const windowedFlockSummarySchema = flockSummarySchema
 export type WindowedFlockSummary = z.output<typeof windowedFlockSummarySchema>;
 
 export const windowedSummarySchema = z
-  .strictObject({ flocks: z.array(windowedFlockSummarySchema), ci_manager: z.null() })
+  .strictObject({ flocks: z.array(windowedFlockSummarySchema), ci_manager: z.null(), github: githubSummarySchema.optional().meta({ description: "CI queue and recent pull-request checks (only when github.enabled)" }) })
   .meta({ id: "WindowedSummary" });

@@ -61,6 +61,7 @@ export const solitaryResultSchema = z
     error: z.string().nullable(),
     log: z.string(),
     execution: executionSchema.nullable(),
+    execution_id: z.string().nullable().meta({ description: "Id of the stored execution (GET /executions/{id}; listed by GET /solitary/executions)" }),
   })
   .meta({ id: "SolitaryResult" });
 export type SolitaryResult = z.output<typeof solitaryResultSchema>;

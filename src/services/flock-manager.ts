@@ -9,7 +9,7 @@ import { lookupBusiness } from "../businesses/registry.js";
 import type { NotebookResources } from "../businesses/types.js";
 import type { HttpClient } from "../clients/http.js";
 import type { Platform } from "../clients/hub/types.js";
-import { dataServicesFromConfig } from "../config/data-services.js";
+import { dataServicesFromConfig, type DataServices } from "../config/data-services.js";
 import { formatPath, issuesToLocations } from "../config/issues.js";
 import type { ServiceConfig } from "../config/schema.js";
 import { ApiError, flockNotFound } from "../errors.js";
@@ -32,6 +32,8 @@ export interface FlockManagerDeps {
   onExecution?: (record: Execution) => void;
   /** Repository cache, artifact store and available applications of the notebook runners. */
   notebooks?: NotebookResources;
+  /** Where the TAP and SIA services are (default: from the config alone, without discovery). */
+  dataServices?: DataServices;
 }
 
 export class FlockManager {
@@ -43,7 +45,7 @@ export class FlockManager {
   constructor(private readonly deps: FlockManagerDeps) {
     const { platform, http, logger, scrubber } = deps;
     this.runtime = { platform, http, logger, scrubber, logMaxBytes: deps.config.monkeyLogMaxBytes, notebooks: deps.notebooks };
-    this.runtime.dataServices = dataServicesFromConfig(deps.config);
+    this.runtime.dataServices = deps.dataServices ?? dataServicesFromConfig(deps.config);
   }
 
   get isReady(): boolean {

@@ -1,6 +1,7 @@
 /**
  * Solitary runs (`POST /run`): a business run once, synchronously, by one bot user outside any
- * flock; the caller gets success, the error and the monkey's log.
+ * flock; the caller gets success, the error and the monkey's log. The record is stored in the
+ * history with flock null (`GET /executions/{id}`, `GET /solitary/executions`).
  * @module
  */
 import { z } from "zod";
@@ -9,6 +10,7 @@ import { issuesToLocations } from "../config/issues.js";
 import { ApiError } from "../errors.js";
 import { userSchema } from "../models/flock.js";
 import type { SolitaryResult } from "../models/status.js";
+import type { HistoryStore } from "../store/history-types.js";
 import { Monkey, type MonkeyRuntime } from "./monkey.js";
 
 export const solitaryConfigSchema = z
@@ -20,7 +22,11 @@ export const solitaryConfigSchema = z
   .meta({ id: "SolitaryConfig", description: "Run a business once as one bot user (mobu's SolitaryConfig)" });
 
 export class SolitaryRunner {
-  constructor(private readonly runtime: MonkeyRuntime) {}
+  /** `history`: where the record is stored (with flock null), when given. */
+  constructor(
+    private readonly runtime: MonkeyRuntime,
+    private readonly history?: Pick<HistoryStore, "add">,
+  ) {}
 
   async run(body: unknown): Promise<SolitaryResult> {
     const parsed = solitaryConfigSchema.safeParse(body);
@@ -37,7 +43,8 @@ export class SolitaryRunner {
     });
     const execution = await monkey.runOnce();
     await monkey.stop();
+    if (execution) this.history?.add(execution);
     const success = execution?.result === "success";
-    return { success, error: execution?.error ? `${execution.error.phase}: ${execution.error.message}` : null, log: monkey.log.text(), execution };
+    return { success, error: execution?.error ? `${execution.error.phase}: ${execution.error.message}` : null, log: monkey.log.text(), execution, execution_id: execution && this.history ? execution.id : null };
   }
 }

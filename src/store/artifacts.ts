@@ -15,6 +15,14 @@ export interface ArtifactSink {
   save(content: string, meta: { id: string; name: string }): Promise<string | null>;
 }
 
+/**
+ * A sink that replaces every known secret in an artifact before `sink` keeps it: a notebook's
+ * outputs are whatever its code printed, which may be a token the process knows.
+ */
+export function scrubbedSink(sink: ArtifactSink, scrub: (text: string) => string): ArtifactSink {
+  return { save: (content, meta) => sink.save(scrub(content), meta) };
+}
+
 /** Shape of an artifact id: `executionId` format (hex time, dash, hex/dash random part). */
 export const ARTIFACT_ID = /^[0-9a-f]{12}-[0-9a-f-]{18}$/;
 

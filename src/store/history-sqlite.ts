@@ -10,7 +10,7 @@ import { setImmediate as yieldLoop } from "node:timers/promises";
 import type { Kysely } from "kysely";
 import type { HistoryConfig } from "../config/results-schema.js";
 import type { Execution } from "../models/execution.js";
-import { idFloor, storedExecutionSchema, type ExecutionSample, type HistoryFilter, type HistoryStats, type HistoryStore, type StoredExecution } from "./history-types.js";
+import { idFloor, storedExecutionSchema, type ExecutionSample, type HistoryFilter, type HistoryStats, type HistoryStore, type StoredExecution, type TimingFilter, type TimingRow } from "./history-types.js";
 
 interface ExecutionRow {
   id: string;
@@ -136,7 +136,8 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   async list(filter: HistoryFilter): Promise<{ rows: StoredExecution[]; nextBefore: string | null }> {
-    let q = this.db.selectFrom("executions").selectAll().where("flock", "=", filter.flock);
+    let q = this.db.selectFrom("executions").selectAll();
+    q = filter.flock === null ? q.where("flock", "is", null) : q.where("flock", "=", filter.flock);
     if (filter.result) q = q.where("result", "=", filter.result);
     if (filter.monkey) q = q.where("monkey", "=", filter.monkey);
     if (filter.since !== undefined) q = q.where("id", ">=", idFloor(filter.since));
@@ -178,6 +179,27 @@ export class SqliteHistoryStore implements HistoryStore {
       after = rows.at(-1)!.id;
       await yieldLoop();
     }
+  }
+
+  async timingRows(f: TimingFilter): Promise<TimingRow[]> {
+    const cols = ["started_ms", "duration_ms", "phase_ms", "notebook", "notebook_ms"] as const;
+    const rows = await this.db
+      .selectFrom("executions")
+      .select(f.withRaw ? [...cols, "raw"] : [...cols])
+      .where("flock", "=", f.flock)
+      .where("id", ">=", idFloor(f.sinceMs))
+      .where("id", "<", idFloor(f.untilMs))
+      .orderBy("id", "desc")
+      .limit(f.limit)
+      .execute();
+    return rows.map((r) => ({
+      startedMs: r.started_ms,
+      durationMs: r.duration_ms,
+      phases: JSON.parse(r.phase_ms) as [string, number][],
+      notebook: r.notebook,
+      notebookMs: r.notebook_ms,
+      raw: "raw" in r ? (r as { raw: string }).raw : null,
+    }));
   }
 
   prune(nowMs = Date.now()): Promise<number> {

@@ -9,7 +9,8 @@ import { executionSchema, type Execution } from "../models/execution.js";
 
 /** Filter of a history page; `since`/`until` are start times in ms (since inclusive, until exclusive). */
 export interface HistoryFilter {
-  flock: string;
+  /** The flock; null: solitary runs (`POST /run`), which belong to no flock. */
+  flock: string | null;
   result?: Execution["result"];
   monkey?: string;
   since?: number;
@@ -58,6 +59,27 @@ export interface ExecutionSample {
   notebookMs: number | null;
 }
 
+/** What the timings read of one execution (the record's JSON only when asked for). */
+export interface TimingRow {
+  startedMs: number;
+  durationMs: number;
+  /** Every phase occurrence: [name, duration ms]. */
+  phases: [string, number][];
+  notebook: string | null;
+  notebookMs: number | null;
+  /** The record's JSON (only with `withRaw`: for per-cell durations). */
+  raw: string | null;
+}
+
+/** Range of a timings read: executions of `flock` started in [sinceMs, untilMs), newest first, at most `limit`. */
+export interface TimingFilter {
+  flock: string;
+  sinceMs: number;
+  untilMs: number;
+  limit: number;
+  withRaw: boolean;
+}
+
 /** Counters of the write-behind queue. */
 export interface HistoryStats {
   /** Records waiting to be written. */
@@ -82,6 +104,8 @@ export interface HistoryStore {
   hasFlock(flock: string): Promise<boolean>;
   /** Feed every execution started at or after `sinceMs`, oldest first, to `each`; returns how many. */
   scan(sinceMs: number, each: (sample: ExecutionSample) => void): Promise<number>;
+  /** Timing columns of a flock's executions in a range, newest first (see {@link TimingFilter}). */
+  timingRows(filter: TimingFilter): Promise<TimingRow[]>;
   /** Apply retention (age, then row cap) now; returns rows deleted. */
   prune(nowMs?: number): Promise<number>;
   stats(): HistoryStats;

@@ -74,6 +74,32 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("audit_flock").on("audit").columns(["flock", "id"]).execute();
     },
   },
+  "0004_github_checks": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("github_checks")
+        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("repo", "text", (c) => c.notNull())
+        .addColumn("clone_url", "text", (c) => c.notNull())
+        .addColumn("head_sha", "text", (c) => c.notNull())
+        .addColumn("head_ref", "text")
+        .addColumn("base_sha", "text")
+        .addColumn("pr_number", "integer")
+        .addColumn("check_run_id", "integer")
+        .addColumn("installation_id", "integer", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("conclusion", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .addColumn("started_at", "text")
+        .addColumn("completed_at", "text")
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("result", "text") // JSON CheckResult, no secret
+        .execute();
+      await db.schema.createIndex("github_checks_status").on("github_checks").columns(["status", "id"]).execute();
+      await db.schema.createIndex("github_checks_run").on("github_checks").columns(["check_run_id"]).execute();
+    },
+  },
 };
 
 /** Bring the database up to date; throws with the failing migration's name. */

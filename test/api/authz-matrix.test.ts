@@ -1,6 +1,7 @@
 /**
  * The authorization matrix: every route of the OpenAPI document × every role (admin, owner,
- * viewer, no token) × own / other flock, with the expected status. A route added without a row
+ * viewer, no token; the same roles as gateway users from a trusted proxy, and a gateway user
+ * with no mapped scope) × own / other flock, with the expected status. A route added without a row
  * here fails the first test.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,7 +10,8 @@ import { startTroop, type TestTroop } from "../support/troop.js";
 
 const OWNER_TOKEN = "owner-token-canary-2b9e5a1f0d";
 const VIEWER_TOKEN = "viewer-token-canary-7c3d8e2a4b";
-const ROLES = ["admin", "owner", "viewer", "anonymous"] as const;
+/** Token roles, the same roles through gateway headers from a trusted proxy, and a gateway user with no mapped scope. */
+const ROLES = ["admin", "owner", "viewer", "anonymous", "gateway-admin", "gateway-owner", "gateway-viewer", "gateway-unmapped"] as const;
 type Role = (typeof ROLES)[number];
 type Target = "own" | "other";
 
@@ -28,7 +30,19 @@ principals:
   - name: watcher
     role: viewer
     tokenSha256: ${tokenSha256(VIEWER_TOKEN)}
+gateway:
+  enabled: true
+  trustedProxies: ["127.0.0.1/32"]
+  roles:
+    - { scope: "exec:admin", role: admin }
+    - { scope: "exec:troop-own", role: owner, grant: own }
+    - { scope: "read:troop", role: viewer }
+  grants:
+    own: { flocks: ["own-*"], businesses: [EmptyLoop], scopes: ["read:tap"], maxCount: 3 }
 `;
+
+const gateway = (scopes: string) => ({ authorization: "", "x-auth-request-user": "gw-user", "x-auth-request-token-scopes": `read:all ${scopes}` });
+const gatewayHeaders = { "gateway-admin": gateway("exec:admin"), "gateway-owner": gateway("exec:troop-own"), "gateway-viewer": gateway("read:troop"), "gateway-unmapped": gateway("exec:notebook") };
 
 const flockBody = (name: string, count = 1) => ({ name, count, scopes: ["read:tap"], user_spec: { username_prefix: `bot-${name}` }, business: { type: "EmptyLoop", options: { idle_time: "10s" } } });
 
@@ -56,8 +70,11 @@ const ROWS: Record<string, Row> = {
   "GET /flocks/{flock}/summary": { call: (f) => ({ method: "GET", path: `/flocks/${f}/summary` }), ok: 200, who: "read" },
   "GET /flocks/{flock}/executions": { call: (f) => ({ method: "GET", path: `/flocks/${f}/executions` }), ok: 200, who: "read" },
   "GET /executions/{id}": { call: () => ({ method: "GET", path: "/executions/0000000000000000" }), ok: 404, who: "read" },
+  "GET /flocks/{flock}/timings": { call: (f) => ({ method: "GET", path: `/flocks/${f}/timings` }), ok: 200, who: "read" }, // issue 5 timings
+  "GET /solitary/executions": { call: () => ({ method: "GET", path: "/solitary/executions" }), ok: 200, who: "read" }, // stored POST /run results
   "GET /artifacts/{id}": { call: () => ({ method: "GET", path: "/artifacts/nope" }), ok: 404, who: "read" },
   "GET /summary": { call: () => ({ method: "GET", path: "/summary" }), ok: 200, who: "read" },
+  "GET /discovery": { call: () => ({ method: "GET", path: "/discovery" }), ok: 200, who: "read" },
   "POST /run": { call: () => ({ method: "POST", path: "/run", body: {} }), ok: 422, who: "admin" }, // 422: past authorization, the body is refused
   "GET /metrics": { call: () => ({ method: "GET", path: "/metrics" }), ok: 200, who: "read" },
   "GET /audit": { call: () => ({ method: "GET", path: "/audit" }), ok: 200, who: "admin" },
@@ -65,8 +82,10 @@ const ROWS: Record<string, Row> = {
   "GET /readyz": { call: () => ({ method: "GET", path: "/readyz" }), ok: 200, who: "public" },
 };
 
-function expected(row: Row, role: Role, target: Target): number {
+function expected(row: Row, as: Role, target: Target): number {
   if (row.who === "public") return row.ok;
+  if (as === "gateway-unmapped") return 403;
+  const role = as.replace("gateway-", "") as Role;
   if (role === "anonymous") return 401;
   if (row.who === "read" || role === "admin") return row.ok;
   if (row.who === "admin" || role === "viewer") return 403;
@@ -75,7 +94,7 @@ function expected(row: Row, role: Role, target: Target): number {
 
 describe("authorization matrix", () => {
   let troop: TestTroop;
-  const headers: Record<Role, Record<string, string>> = { admin: {}, owner: { authorization: `Bearer ${OWNER_TOKEN}` }, viewer: { authorization: `Bearer ${VIEWER_TOKEN}` }, anonymous: { authorization: "" } };
+  const headers: Record<Role, Record<string, string>> = { admin: {}, owner: { authorization: `Bearer ${OWNER_TOKEN}` }, viewer: { authorization: `Bearer ${VIEWER_TOKEN}` }, anonymous: { authorization: "" }, ...gatewayHeaders };
   beforeAll(async () => {
     troop = await startTroop({ hubUrl: "http://127.0.0.1:9", adminToken: "unused-admin-token", yaml: securityYaml });
   });

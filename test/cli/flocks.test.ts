@@ -60,6 +60,29 @@ describe("troop flocks", () => {
     expect(r.err).toMatch(/bad.yaml:4:\d+: user_spec.username_prefix: usernames must begin with bot-/);
   });
 
+  it("refreshes a flock of notebook runners, and shows the API's error for one with nothing to refresh or no flock", async () => {
+    // the hub is unreachable: the monkeys exist (failing at hub_login, long error_idle_time) and can be told to refresh
+    const spec = join(dir, "nb.yaml");
+    writeFileSync(spec, "name: nbcli\ncount: 2\nuser_spec:\n  username_prefix: bot-nbcli\nbusiness:\n  type: NotebookRunnerList\n  options:\n    repo_url: file:///nonexistent/repo.git\n    error_idle_time: 1h\n");
+    expect((await troopCli("start", "-f", spec)).out).toMatch(/started flock nbcli with 2 monkeys/);
+    const ok = await troopCli("refresh", "nbcli");
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toMatch(/refresh requested for flock nbcli: 2 monkeys will pick up the newest commit at their next notebook/);
+    expect((await troop.api("GET", "/flocks/nbcli/monkeys/bot-nbcli1")).body.business.refreshing).toBe(true);
+    expect((await troopCli("stop", "nbcli")).code).toBe(0);
+
+    const loop = join(dir, "loop.yaml");
+    writeFileSync(loop, "name: loopcli\ncount: 1\nuser_spec:\n  username_prefix: bot-loopcli\nbusiness:\n  type: EmptyLoop\n  options:\n    idle_time: 1\n");
+    expect((await troopCli("start", "-f", loop)).code).toBe(0);
+    const conflict = await troopCli("refresh", "loopcli");
+    expect(conflict.code).toBe(1);
+    expect(conflict.err).toMatch(/POST \/flocks\/loopcli\/refresh → 409 invalid_flock_state: flock loopcli runs EmptyLoop, which has nothing to refresh/);
+    await troopCli("stop", "loopcli");
+    const missing = await troopCli("refresh", "nope");
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/404 flock_not_found: Flock nope not found/);
+  });
+
   it("shows the API's error code for an unknown flock, and a clear message without TROOP_URL", async () => {
     const r = await troopCli("stop", "nope");
     expect(r.code).toBe(1);

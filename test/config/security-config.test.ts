@@ -40,6 +40,49 @@ describe("security config", () => {
     );
   });
 
+  it("leaves the gateway off by default with Gafaelfawr's header names", () => {
+    const { config } = loadConfigText("logLevel: info\n", "t.yaml", {});
+    expect(config.gateway).toEqual({ enabled: false, trustedProxies: [], userHeader: "X-Auth-Request-User", scopesHeader: "X-Auth-Request-Token-Scopes", roles: [], grants: {}, noRole: "forbidden" });
+  });
+
+  it("accepts a gateway with addresses, CIDRs and rules", () => {
+    const text = "gateway:\n  enabled: true\n  trustedProxies: [10.0.0.0/8, 192.168.1.7, \"fd00::/8\", \"::1\"]\n  roles: [{ scope: exec:admin, role: admin }, { scope: exec:tap, role: owner, grant: tap }]\n  grants: { tap: { flocks: [tap-*] } }\n";
+    const { config } = loadConfigText(text, "t.yaml", {});
+    expect(config.gateway.grants["tap"]).toEqual({ flocks: ["tap-*"], businesses: [], scopes: [], maxCount: 1 });
+  });
+
+  it("locates gateway problems: bad addresses, no proxy, grants missing or misplaced", () => {
+    const text = [
+      "gateway:",
+      "  enabled: true",
+      "  trustedProxies: [10.0.0.0/33, example.org, 1.2.3.4/8/1]",
+      "  roles:",
+      "    - { scope: exec:tap, role: owner }",
+      "    - { scope: read:all, role: viewer, grant: tap }",
+      "    - { scope: exec:x, role: owner, grant: nope }",
+      "    - { scope: \"a b\", role: root }",
+    ].join("\n");
+    const got = problems(text);
+    expect(got).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^3:gateway\.trustedProxies\[0\]: expected an IP address or a CIDR/),
+        expect.stringMatching(/^3:gateway\.trustedProxies\[1\]: expected an IP address/),
+        expect.stringMatching(/^3:gateway\.trustedProxies\[2\]: expected an IP address/),
+        expect.stringMatching(/^8:gateway\.roles\[3\]\.scope: a scope has no spaces/),
+        expect.stringMatching(/^8:gateway\.roles\[3\]\.role:/),
+      ]),
+    );
+    const rules = problems("gateway:\n  enabled: true\n  roles:\n    - { scope: exec:tap, role: owner }\n    - { scope: read:all, role: viewer, grant: tap }\n    - { scope: exec:x, role: owner, grant: nope }\n");
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/gateway\.trustedProxies: an enabled gateway needs at least one trusted proxy/),
+        expect.stringMatching(/^4:gateway\.roles\[0\]\.grant: an owner rule needs a grant/),
+        expect.stringMatching(/^5:gateway\.roles\[1\]\.grant: only owner rules have a grant/),
+        expect.stringMatching(/^6:gateway\.roles\[2\]\.grant: no grant named nope/),
+      ]),
+    );
+  });
+
   it("reports an alias without its anchor as a located problem, not a crash", () => {
     expect(problems("*-")[0]).toMatch(/\(syntax\)/);
   });

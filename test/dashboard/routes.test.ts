@@ -4,7 +4,7 @@
  */
 import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
-import { DASHBOARD_CSP, registerDashboard } from "../../src/dashboard/routes.js";
+import { DASHBOARD_CSP, DASHBOARD_MODULES, registerDashboard } from "../../src/dashboard/routes.js";
 import { escapeHtml, renderShell } from "../../src/dashboard/shell.js";
 
 function app(prefix: string) {
@@ -16,7 +16,7 @@ function app(prefix: string) {
 describe("dashboard routes", () => {
   it("serves every view's shell under the prefix without a token, with the CSP", async () => {
     const a = app("/troop");
-    for (const url of ["/troop/ui", "/troop/ui/", "/troop/ui/flocks/python", "/troop/ui/executions", "/troop/ui/executions/0123456789ab-x", "/troop/ui/timings"]) {
+    for (const url of ["/troop/ui", "/troop/ui/", "/troop/ui/flocks/python", "/troop/ui/executions", "/troop/ui/executions/0123456789ab-x", "/troop/ui/timings", "/troop/ui/audit"]) {
       const res = await a.inject({ url });
       expect(res.statusCode, url).toBe(200);
       expect(res.headers["content-type"]).toMatch(/^text\/html/);
@@ -35,6 +35,17 @@ describe("dashboard routes", () => {
     const css = await a.inject({ url: "/ui/app.css" });
     expect(css.headers["content-type"]).toMatch(/^text\/css/);
     for (const body of [js.body, css.body, renderShell("overview", { prefix: "", version: "1" })]) expect(body).not.toMatch(/https?:\/\/|@import|url\(/);
+    const imports = [...js.body.matchAll(/^import .* from "\.\/([a-z-]+\.js)";$/gm)].map((m) => m[1]);
+    expect(imports.length).toBeGreaterThan(0);
+    for (const name of DASHBOARD_MODULES) {
+      const mod = await a.inject({ url: `/ui/${name}` });
+      expect(mod.statusCode, name).toBe(200);
+      expect(mod.headers["content-type"]).toMatch(/^text\/javascript/);
+      expect(mod.headers["content-security-policy"]).toBe(DASHBOARD_CSP);
+      expect(mod.body, name).not.toMatch(/https?:\/\/|@import|url\(|import\(/);
+      for (const m of mod.body.matchAll(/^import .* from "\.\/([a-z-]+\.js)";$/gm)) imports.push(m[1]!);
+    }
+    for (const name of imports) expect(DASHBOARD_MODULES as readonly string[], name).toContain(name); // every import is served
   });
 
   it("escapes the view's subject and keeps CSP-forbidden inline code out of the shell", () => {

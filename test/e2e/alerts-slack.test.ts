@@ -68,7 +68,7 @@ describe("Slack alerts on a real JupyterHub", () => {
     const alert = receiver.messages.find((m) => kinds({ messages: [m] } as SlackReceiver, "sa")[0] === "failure")!.body;
     const text = messageText(alert);
     for (const want of ["e2e-env", "*Flock*\nsa", "*Monkey*\nbot-sa1", "*Business*\nNubladoPythonLoop", "*Phase*\nexecute_code", "code_error (ValueError)", "*Image*", "ValueError: scheduled failure 3", "raise ValueError", "*Traceback*"]) expect(text).toContain(want);
-    expect(alert.blocks.find((b: any) => b.type === "actions").elements[0].url).toBe(`https://troop.example.org/executions/${third.id}`);
+    expect(alert.blocks.find((b: any) => b.type === "actions").elements.map((e: any) => e.url)).toEqual([`https://troop.example.org/ui/executions/${third.id}`, `https://troop.example.org/executions/${third.id}`]);
     const recovery = messageText(receiver.messages.find((m) => kinds({ messages: [m] } as SlackReceiver, "sa")[0] === "recovery")!.body);
     expect(recovery).toMatch(/sa execute_code \(ValueError\) succeeded again after 1 failure/);
     const all = JSON.stringify(receiver.messages);
@@ -120,7 +120,7 @@ describe("alert threshold on a real JupyterHub", () => {
     const alert = receiver.messages.find((m) => messageText(m.body).includes(" sta:"))!.body;
     expect(messageText(alert)).toContain("Alerted after *3* consecutive failures");
     const failures = (await executions(troop, "sta")).filter((e) => e.result === "failure");
-    expect(alert.blocks.find((b: any) => b.type === "actions").elements[0].url).toBe(`https://troop.example.org/executions/${failures[2].id}`);
+    expect(alert.blocks.find((b: any) => b.type === "actions").elements.map((e: any) => e.url)).toEqual([`https://troop.example.org/ui/executions/${failures[2].id}`, `https://troop.example.org/executions/${failures[2].id}`]);
   });
 });
 

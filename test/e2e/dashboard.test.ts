@@ -2,13 +2,16 @@
  * The dashboard in a real browser (Debian's chromium through playwright-core) against a Troop
  * listening on a loopback port and running a failing flock on the real JupyterHub. Every
  * request to anything but 127.0.0.1 is aborted and must not happen. Screenshots of each view go
- * to docs/screenshots/ (referenced by README.md).
+ * to docs/screenshots/ (referenced by README.md). Covers the timings charts, the flock page's
+ * pause, count, refresh, resume and stop buttons, and the audit page (admin, and a viewer told
+ * "admin only").
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { tokenSha256 } from "../../src/api/auth.js";
 import { pythonFlock, startTroop, waitFor, type TestTroop } from "../support/troop.js";
 
 const hub = inject("hub");
@@ -16,6 +19,9 @@ const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = join(import.meta.dirname, "../../docs/screenshots");
 const FLOCK = "dash-fail";
 const CODE = 'config = {"hub": "ok"}\nprint(config["missing_key"])';
+/** A read-only principal: the audit page must tell it "admin only". */
+const VIEWER_TOKEN = "viewer-token-dashboard-5e1f";
+const YAML = `logLevel: debug\nshutdownTimeout: 60s\nprincipals:\n  - { name: dash-viewer, role: viewer, tokenSha256: ${tokenSha256(VIEWER_TOKEN)} }\n`;
 
 describe.skipIf(!hub || !existsSync(CHROMIUM))("dashboard in chromium", () => {
   let troop: TestTroop;
@@ -27,7 +33,7 @@ describe.skipIf(!hub || !existsSync(CHROMIUM))("dashboard in chromium", () => {
   const blocked: string[] = [];
 
   beforeAll(async () => {
-    troop = await startTroop({ hubUrl: hub.url, adminToken: hub.adminToken });
+    troop = await startTroop({ hubUrl: hub.url, adminToken: hub.adminToken, yaml: YAML });
     await troop.container.server.listen({ host: "127.0.0.1", port: 0 });
     const addr = troop.container.server.server.address();
     base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
@@ -93,10 +99,19 @@ describe.skipIf(!hub || !existsSync(CHROMIUM))("dashboard in chromium", () => {
     await shot("execution");
   });
 
-  it("shows the timings of the flock's phases", async () => {
-    await page.goto(`${base}/ui/timings`);
+  it("shows the timings of the flock's phases, and p50/p95 over time per flock as SVG line charts", async () => {
+    await page.goto(`${base}/ui/timings?flock=${FLOCK}&range=15m`); // 10 s buckets: the flock has run for about a minute
     await ready();
     expect(await page.textContent("main")).toMatch(/spawn_lab|execute_code/);
+    expect(await page.textContent("#timing-0 figcaption")).toMatch(/^Phase (spawn_lab|execute_code) \d+ durations · p50 [\d.]+ m?s · p95/);
+    expect(await page.locator("#timing-0 svg.chart path.p50").count()).toBe(1);
+    expect(await page.locator("#timing-0 svg.chart path.p95").count()).toBe(1);
+    const api = (await troop.api("GET", `/flocks/${FLOCK}/timings?metric=phase:spawn_lab&since=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`)).body;
+    expect(api.total.count).toBeGreaterThan(0);
+    await page.selectOption("#timings-form select[name=phase]", "execute_code"); // a choice submits the form
+    await page.waitForURL(/phase=execute_code/);
+    await ready();
+    expect(await page.textContent("#timing-0 figcaption")).toMatch(/^Phase execute_code/);
     await shot("timings");
   });
 
@@ -111,6 +126,55 @@ describe.skipIf(!hub || !existsSync(CHROMIUM))("dashboard in chromium", () => {
     expect(flock.body.paused).toBe(true);
     expect((await troop.api("GET", `/flocks/${FLOCK}/summary`)).body.paused).toBe(true);
     await shot("flock");
+  });
+
+  it("sets the count, shows the API's answer to refresh, and resumes from the flock page", async () => {
+    await page.goto(`${base}/ui/flocks/${FLOCK}`);
+    await ready();
+    await page.fill("#count", "2");
+    await page.click("button[data-act=count]");
+    await waitFor("two monkeys", async () => (await troop.api("GET", `/flocks/${FLOCK}`)).body.monkeys.length === 2, 30_000);
+    await page.waitForFunction(() => document.querySelectorAll("button[data-log]").length === 2, undefined, { timeout: 15_000 });
+    await page.click("button[data-act=refresh]");
+    await page.waitForFunction(() => { const t = document.querySelector("#action-result")?.textContent ?? ""; return t !== "" && !t.endsWith("…"); }, undefined, { timeout: 15_000 });
+    const direct = await troop.api("POST", `/flocks/${FLOCK}/refresh`);
+    const answer = await page.textContent("#action-result");
+    if (direct.status === 200) expect(answer).toMatch(/^Refresh requested for \d+ monkeys$/);
+    else expect(answer).toBe(`${direct.status} ${direct.body.code}: ${direct.body.message}`); // refused: the API's own message
+    await page.click("button[data-act=resume]");
+    await page.waitForFunction(() => document.querySelector("#state")?.textContent === "running", undefined, { timeout: 30_000 });
+    expect((await troop.api("GET", `/flocks/${FLOCK}`)).body.paused).toBe(false);
+  });
+
+  it("stops the flock from its page after a confirmation", async () => {
+    await page.goto(`${base}/ui/flocks/${FLOCK}`);
+    await ready();
+    page.once("dialog", (d) => void d.accept());
+    await page.click("button[data-act=stop]");
+    await page.waitForURL(/\/ui$/, { timeout: 60_000 });
+    expect((await troop.api("GET", `/flocks/${FLOCK}`)).status).toBe(404);
+  });
+
+  it("lists the audit log with before/after diffs for an admin, and tells a viewer it is admin only", async () => {
+    await page.goto(`${base}/ui/audit`);
+    await ready();
+    const text = (await page.textContent("main"))!;
+    for (const action of ["put_flock", "pause_flock", "set_count", "resume_flock", "delete_flock"]) expect(text).toContain(action);
+    expect(text).toMatch(/paused: ?false → true/);
+    expect(text).toContain("admin (admin)");
+    for (const secret of troop.scrubber.seen) expect(text).not.toContain(secret);
+    await shot("audit");
+    const viewer = await context.newPage(); // a new tab: its own sessionStorage, so the token form again
+    await viewer.goto(`${base}/ui/audit`);
+    await viewer.waitForSelector("#login:not([hidden])");
+    await viewer.fill("#login input[name=token]", VIEWER_TOKEN);
+    await viewer.click("#login button[type=submit]");
+    await viewer.waitForSelector("body[data-ready='1']", { timeout: 15_000 });
+    expect(await viewer.textContent("#admin-only")).toMatch(/^Admin only\./);
+    expect(await viewer.textContent("main")).not.toMatch(/403|forbidden/);
+    expect(await viewer.isHidden("#status")).toBe(true);
+    await viewer.screenshot({ path: join(SHOTS, "audit-admin-only.png") });
+    await viewer.close();
   });
 
   it("made no request to anything but 127.0.0.1", () => {

@@ -72,7 +72,9 @@ describe("Slack alerts", () => {
     const text = messageText(alert);
     for (const want of ["test-env", "bot-f1", "NubladoPythonLoop", "execute_code", "code_error (KeyError)", "Weekly 2026_47", "tutorials/02-&lt;api&gt;.ipynb", "7 (c-7)", "KeyError: 'flux'", "import os", "Traceback"]) expect(text).toContain(want);
     expect(alert.blocks[0]).toMatchObject({ type: "header" });
-    expect(alert.blocks.find((b: any) => b.type === "actions").elements[0].url).toBe(`https://troop.example.org/troop/executions/${failed.id}`);
+    const buttons = alert.blocks.find((b: any) => b.type === "actions").elements;
+    expect(buttons[0]).toMatchObject({ text: { text: "View execution" }, url: `https://troop.example.org/troop/ui/executions/${failed.id}` }); // the dashboard page
+    expect(buttons[1]).toMatchObject({ text: { text: "API record" }, url: `https://troop.example.org/troop/executions/${failed.id}` });
     const sections = alert.blocks.filter((b: any) => b.type === "section" && b.text).map((b: any) => b.text.text as string);
     expect(Math.max(...sections.map((t: string) => t.length))).toBeLessThan(3000);
     expect(sections.find((t: string) => t.startsWith("*Traceback*"))!.length).toBeLessThanOrEqual(LIMITS.traceback + 40);

@@ -34,9 +34,9 @@ export interface TestTroop {
 
 export const API_TOKEN = "test-api-token-canary-7d41c0ffee";
 
-export async function startTroop(opts: { hubUrl: string; adminToken: string; hubType?: "jupyterhub" | "nublado"; yaml?: string; database?: string; startup?: boolean }): Promise<TestTroop> {
+export async function startTroop(opts: { hubUrl: string; adminToken: string; hubType?: "jupyterhub" | "nublado"; yaml?: string; database?: string; startup?: boolean; env?: Record<string, string> }): Promise<TestTroop> {
   const database = opts.database ?? join(mkdtempSync(join(tmpdir(), "troop-test-")), "troop.sqlite");
-  const env = { TROOP_HUB_URL: opts.hubUrl, TROOP_HUB_ADMIN_TOKEN: opts.adminToken, TROOP_API_TOKEN: API_TOKEN, TROOP_DATABASE: database, TROOP_HUB_TYPE: opts.hubType ?? "jupyterhub" };
+  const env = { TROOP_HUB_URL: opts.hubUrl, TROOP_HUB_ADMIN_TOKEN: opts.adminToken, TROOP_API_TOKEN: API_TOKEN, TROOP_DATABASE: database, TROOP_HUB_TYPE: opts.hubType ?? "jupyterhub", ...opts.env };
   const { config } = loadConfigText(opts.yaml ?? "logLevel: debug\nshutdownTimeout: 60s\n", "test.yaml", env);
   const logs: string[] = [];
   const responses: string[] = [];

@@ -9,6 +9,8 @@ import { executionDetailSchema, executionPageSchema, executionQuerySchema, windo
 import type { ExecutionQueries } from "../../services/results/executions.js";
 import type { MetricsSink } from "../../services/results/metrics.js";
 import type { SummaryService } from "../../services/results/summaries.js";
+import type { TimingsService } from "../../services/results/timings.js";
+import { timingsQuerySchema, timingsSchema } from "../../models/timings.js";
 import type { RouteSpec } from "../route-spec.js";
 
 /** What the API needs of the results services (built by the composition root). */
@@ -19,6 +21,8 @@ export interface ResultsApi {
   metrics: MetricsSink | null;
   /** `metrics.public`: /metrics needs no token. */
   metricsPublic: boolean;
+  /** Durations over time from the history (`GET /flocks/{flock}/timings`). */
+  timings?: TimingsService;
 }
 
 export function resultRoutes(results: ResultsApi): RouteSpec[] {
@@ -44,7 +48,30 @@ export function resultRoutes(results: ResultsApi): RouteSpec[] {
       response: executionDetailSchema,
       handler: ({ params }) => results.executions.get(params["id"]!),
     },
+    {
+      method: "GET",
+      path: "/solitary/executions",
+      tag: "history",
+      summary: "Stored solitary runs (POST /run; flock null), newest first (cursor pagination)",
+      permission: "read",
+      query: executionQuerySchema,
+      response: executionPageSchema,
+      handler: ({ query }) => results.executions.listSolitary(query),
+    },
   ];
+  const timings = results.timings;
+  if (timings) {
+    routes.push({
+      method: "GET",
+      path: "/flocks/:flock/timings",
+      tag: "history",
+      summary: "Durations of a phase, the execution, a notebook or its cells over time: buckets with count, p50 and p95",
+      permission: "read",
+      query: timingsQuerySchema,
+      response: timingsSchema,
+      handler: ({ params, query }) => timings.get(params["flock"]!, query),
+    });
+  }
   const metrics = results.metrics;
   if (metrics) {
     routes.push({

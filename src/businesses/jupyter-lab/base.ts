@@ -81,12 +81,16 @@ export abstract class LabBusiness<O extends LabOptions> extends Business<O> {
     };
   }
 
-  /** Phase `create_session`: a kernel session with its websocket, then `execute_setup`. */
-  protected async openSession(name: string): Promise<OpenSession> {
+  /**
+   * Phase `create_session`: a kernel session (`type` as JupyterLab would create it) with its
+   * websocket, then `execute_setup` — run outside the kernel's history, so the first cell the
+   * business runs gets `execution_count` 1 as in a fresh notebook.
+   */
+  protected async openSession(name: string, type: "notebook" | "console" = "console"): Promise<OpenSession> {
     const lab = await this.ensureLab();
     const t = this.options.jupyter_timeout;
     const session = await this.phase("create_session", t, async (signal) => {
-      const s = await lab.createSession({ name, kernelName: this.options.kernel_name, signal });
+      const s = await lab.createSession({ name, kernelName: this.options.kernel_name, type, signal });
       try {
         const kernel = await lab.openKernel({ kernelId: s.kernelId, username: this.ctx.user.username, maxPayload: this.options.max_websocket_message_size, signal });
         return { id: s.id, kernelId: s.kernelId, kernel };
@@ -98,7 +102,7 @@ export abstract class LabBusiness<O extends LabOptions> extends Business<O> {
     this.session = session;
     const dir = this.options.working_directory;
     const setup = dir ? `${SETUP_CODE}\nos.chdir(${JSON.stringify(dir)})` : SETUP_CODE;
-    const out = await this.phase("execute_setup", t, (s) => session.kernel.execute(setup, s));
+    const out = await this.phase("execute_setup", t, (s) => session.kernel.execute(setup, s, { storeHistory: false }));
     this.recordImage(out.stdout);
     return session;
   }

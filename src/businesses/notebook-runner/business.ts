@@ -20,7 +20,7 @@ import type { BusinessContext, NotebookResources } from "../types.js";
 import { executeCells, type NotebookProgress } from "./cells.js";
 import { InvalidNotebookError, parseNotebook, type ParsedNotebook } from "./notebook.js";
 import type { NotebookRunnerOptions } from "./options.js";
-import { RepoConfigError, selectNotebooks } from "./selection.js";
+import { missingApplications, RepoConfigError, selectNotebooks } from "./selection.js";
 
 /** When a lab cycle ends. */
 export type RunnerMode = "counting" | "list" | "infinite";
@@ -149,14 +149,13 @@ export class NotebookRunner extends LabBusiness<NotebookRunnerOptions> {
     this.annotate({ notebook: record });
     this.annotateError({ notebook: path });
     const nb = await this.phase("read_notebook", this.options.jupyter_timeout, () => this.readNotebook(lease.dir, path));
-    const available = new Set(this.resources.availableApplications);
-    const missing = nb.requiredApplications.filter((a) => !available.has(a));
+    const missing = missingApplications(nb.requiredApplications, this.resources.availableApplications);
     if (missing.length > 0) {
       this.markSkipped(`${path} requires ${missing.join(", ")}, which this deployment does not have`);
       return false;
     }
     this.ctx.log.info(`running ${path} (${nb.codeCells.length} code cells, commit ${lease.commit ?? "none"})`);
-    const session = await this.openSession(path);
+    const session = await this.openSession(path, "notebook");
     let failed = true;
     try {
       await executeCells({

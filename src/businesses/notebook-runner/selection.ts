@@ -1,7 +1,8 @@
 /**
  * Which notebooks of a checkout run: every `*.ipynb` at any depth outside hidden folders,
  * narrowed by `collection_rules` (the flock's, then those of the repository's `mobu.yaml`,
- * applied in order; rules only remove) and by the deprecated `exclude_dirs`.
+ * applied in order; rules only remove) and by the deprecated `exclude_dirs`; and which of a
+ * notebook's required applications the deployment lacks (such a notebook is skipped).
  * @module
  */
 import { readdir, readFile } from "node:fs/promises";
@@ -95,6 +96,15 @@ export function applyRules(paths: readonly string[], rules: readonly CollectionR
     current = current.filter((p) => matchesAny(p, patterns) === (rule.type === "intersect_union_of"));
   }
   return current;
+}
+
+/**
+ * The applications of `required` that the deployment lacks. `available` is read now (a
+ * function is called), so a refreshed discovery document counts from the next notebook on.
+ */
+export function missingApplications(required: readonly string[], available: readonly string[] | (() => readonly string[])): string[] {
+  const have = new Set(typeof available === "function" ? available() : available);
+  return required.filter((a) => !have.has(a));
 }
 
 /** The notebooks of a checkout that run, sorted. Throws {@link RepoConfigError}. */

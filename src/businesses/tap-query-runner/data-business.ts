@@ -58,7 +58,7 @@ export abstract class DataBusiness<O extends DataOptions> extends Business<O> {
     const url = service ? serviceUrl(service, this.options.dataset) : null;
     if (!service || !url) {
       const key = this.serviceKind;
-      throw new MonkeyError({ phase: "startup", failureClass: "internal", message: `no ${key.toUpperCase()} URL for dataset ${this.options.dataset}: set ${key}.url (TROOP_${key.toUpperCase()}_URL) or ${key}.datasets.${this.options.dataset}`, context: this.context() });
+      throw new MonkeyError({ phase: "startup", failureClass: "internal", message: `no ${key.toUpperCase()} URL for dataset ${this.options.dataset}: set ${key}.url (TROOP_${key.toUpperCase()}_URL) or ${key}.datasets.${this.options.dataset}${service?.discovered ? ", or have the service-discovery document list it" : ""}`, context: this.context() });
     }
     this.url = url;
     if (!this.credentials) {

@@ -1,7 +1,8 @@
 /**
  * Registry entries of the TAP and SIA businesses, with their flock-start checks: the service
- * URL of `dataset` must be configured, and the query set must load and render (every problem
- * located in its file). `TAPQueryRunner` with `query_set` (the older form) runs the query set.
+ * URL of `dataset` must be known (service config or discovery document), and the query set must
+ * load and render (every problem located in its file). `TAPQueryRunner` with `query_set` (the
+ * older form) runs the query set.
  * @module
  */
 import { serviceUrl, type DataService } from "../../config/data-services.js";
@@ -14,7 +15,13 @@ import { SiaQuerySetRunner } from "./sia-business.js";
 function urlProblem(kind: "tap" | "sia", service: DataService, dataset: string, env: BusinessEnvironment): OptionsProblem[] {
   if (serviceUrl(service, dataset)) return [];
   const k = kind.toUpperCase();
-  return [{ path: ["dataset"], severity: env.final ? "error" : "warning", message: `no ${k} URL for dataset ${dataset}: set ${kind}.url (TROOP_${k}_URL) or ${kind}.datasets.${dataset} in the service config` }];
+  const fix = `set ${kind}.url (TROOP_${k}_URL) or ${kind}.datasets.${dataset} in the service config`;
+  if (service.discovered && !service.discovered.loaded) {
+    // the discovery document has not been fetched yet: the URL may still come from it
+    return [{ path: ["dataset"], severity: "warning", message: `no ${k} URL for dataset ${dataset} yet: the service-discovery document has not been fetched (or ${fix})` }];
+  }
+  const where = service.discovered ? ", or have the service-discovery document list it" : "";
+  return [{ path: ["dataset"], severity: env.final ? "error" : "warning", message: `no ${k} URL for dataset ${dataset}: ${fix}${where}` }];
 }
 
 function setProblems(load: () => unknown): OptionsProblem[] {

@@ -45,6 +45,8 @@ export interface ExecuteOptions {
   collect?: OutputCollector;
   /** Bound on the characters kept in `outputs` (default 16 MB); beyond it a note is appended. */
   maxOutputChars?: number;
+  /** False: not counted in the kernel's history (`execution_count` unchanged); for setup code. Default true. */
+  storeHistory?: boolean;
 }
 
 const DEFAULT_MAX_OUTPUT_CHARS = 16_000_000;
@@ -121,7 +123,7 @@ export class KernelConnection {
   execute(code: string, signal: AbortSignal, opts: ExecuteOptions = {}): Promise<ExecuteOutput> {
     if (this.closedError) return Promise.reject(this.closedError);
     if (this.pending) return Promise.reject(new Error("an execution is already running on this kernel"));
-    const { msgId, message } = executeRequest(code, this.session, this.username);
+    const { msgId, message } = executeRequest(code, this.session, this.username, { storeHistory: opts.storeHistory ?? true });
     return new Promise<ExecuteOutput>((resolve, reject) => {
       const onAbort = () => {
         this.pending = null;

@@ -36,13 +36,16 @@ export class LabClient {
     return kernelspecsSchema.parse(await res.json()).default;
   }
 
-  /** `POST api/sessions`: a console-type session with a fresh kernel. */
-  async createSession(opts: { name: string; kernelName: string | null; signal: AbortSignal }): Promise<LabSession> {
+  /**
+   * `POST api/sessions`: a session with a fresh kernel, of type `notebook` (what JupyterLab
+   * creates for a notebook; its `path` is the notebook's) or `console` (the default).
+   */
+  async createSession(opts: { name: string; kernelName: string | null; type?: "notebook" | "console"; signal: AbortSignal }): Promise<LabSession> {
     const kernel = opts.kernelName ? { name: opts.kernelName } : {};
     const res = await this.http.request(`${this.baseUrl}api/sessions`, {
       method: "POST",
       headers: this.auth.headers(),
-      json: { path: opts.name, name: opts.name, type: "console", kernel },
+      json: { path: opts.name, name: opts.name, type: opts.type ?? "console", kernel },
       signal: opts.signal,
       expect: [200, 201],
     });

@@ -49,8 +49,11 @@ export type NbOutput =
   | { output_type: "execute_result"; data: Record<string, unknown>; metadata: Record<string, unknown>; execution_count: number | null }
   | { output_type: "error"; ename: string; evalue: string; traceback: string[] };
 
-/** Build an `execute_request` for the shell channel. */
-export function executeRequest(code: string, session: string, username: string): { msgId: string; message: string } {
+/**
+ * Build an `execute_request` for the shell channel. `storeHistory: false` runs the code without
+ * counting it (IPython's `execution_count` stays where it was), for setup code of Troop's own.
+ */
+export function executeRequest(code: string, session: string, username: string, opts: { storeHistory?: boolean } = {}): { msgId: string; message: string } {
   const msgId = randomUUID();
   const message = {
     header: { msg_id: msgId, username, session, msg_type: "execute_request", version: "5.3", date: new Date().toISOString() },
@@ -58,7 +61,7 @@ export function executeRequest(code: string, session: string, username: string):
     metadata: {},
     channel: "shell",
     buffers: [],
-    content: { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+    content: { code, silent: false, store_history: opts.storeHistory ?? true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
   };
   return { msgId, message: JSON.stringify(message) };
 }

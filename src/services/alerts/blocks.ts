@@ -49,8 +49,8 @@ const time = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 /** What every alert needs besides the decision. */
 export interface AlertContext {
   environment: string;
-  /** Absolute link to an execution, or null when no public base URL is configured. */
-  link(id: string): string | null;
+  /** Absolute links to an execution (its dashboard page, its API record), or null when no public base URL is configured. */
+  link(id: string): { dashboard: string; api: string } | null;
 }
 
 function imageText(r: Execution): string {
@@ -60,9 +60,17 @@ function imageText(r: Execution): string {
 }
 
 function linkBlocks(r: Execution, ctx: AlertContext): SlackBlock[] {
-  const url = ctx.link(r.id);
+  const links = ctx.link(r.id);
   const blocks: SlackBlock[] = [];
-  if (url) blocks.push({ type: "actions", elements: [{ type: "button", text: plain("View execution"), url }] });
+  if (links) {
+    blocks.push({
+      type: "actions",
+      elements: [
+        { type: "button", text: plain("View execution"), url: links.dashboard, style: "primary" },
+        { type: "button", text: plain("API record"), url: links.api },
+      ],
+    });
+  }
   blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `Execution \`${esc(r.id)}\` · ${esc(r.monkey)} · ${time(Date.parse(r.started_at))}` }] });
   return blocks;
 }

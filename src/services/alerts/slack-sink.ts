@@ -44,7 +44,7 @@ export class SlackAlertSink implements ExecutionSink {
   constructor(private readonly deps: SlackSinkDeps) {
     const c = deps.config;
     this.policy = new AlertPolicy({ threshold: c.threshold, repeatWindowMs: c.repeatWindow });
-    this.ctx = { environment: deps.environment, link: (id) => (deps.links.absolute ? deps.links.execution(id) : null) };
+    this.ctx = { environment: deps.environment, link: (id) => (deps.links.absolute ? { dashboard: deps.links.dashboardExecution(id), api: deps.links.execution(id) } : null) };
     this.queue = new AlertQueue({
       send: deps.post,
       capacity: c.queueSize,

@@ -26,6 +26,11 @@ export class LinkBuilder {
     return `${this.base}/executions/${encodeURIComponent(id)}`;
   }
 
+  /** The execution's page in the dashboard (`/ui/executions/{id}`), for people (Slack alerts). */
+  dashboardExecution(id: string): string {
+    return `${this.base}/ui/executions/${encodeURIComponent(id)}`;
+  }
+
   monkeyLog(flock: string | null, monkey: string): string | null {
     return flock === null ? null : `${this.base}/flocks/${encodeURIComponent(flock)}/monkeys/${encodeURIComponent(monkey)}/log`;
   }
@@ -48,11 +53,20 @@ export class ExecutionQueries {
 
   /** A page of a flock's executions; `query` is the raw query string. 404 for an unknown flock. */
   async list(flock: string, query: Record<string, string | undefined>): Promise<ExecutionPage> {
+    return this.page(flock, query);
+  }
+
+  /** A page of the solitary runs (`POST /run`, stored with flock null), same query as {@link list}. */
+  listSolitary(query: Record<string, string | undefined>): Promise<ExecutionPage> {
+    return this.page(null, query);
+  }
+
+  private async page(flock: string | null, query: Record<string, string | undefined>): Promise<ExecutionPage> {
     const parsed = executionQuerySchema.safeParse(query);
     if (!parsed.success) throw new ApiError({ code: "invalid_request", status: 422, message: "Invalid query", errors: issuesToLocations(parsed.error.issues) });
     const q = parsed.data;
     await this.deps.history.flush();
-    if (!this.deps.isRunning(flock) && !(await this.deps.history.hasFlock(flock))) throw flockNotFound(flock);
+    if (flock !== null && !this.deps.isRunning(flock) && !(await this.deps.history.hasFlock(flock))) throw flockNotFound(flock);
     const { rows, nextBefore } = await this.deps.history.list({
       flock,
       result: q.result,

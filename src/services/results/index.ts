@@ -12,6 +12,7 @@ import type { ResultsApi } from "../../api/routes/results.js";
 import type { HttpClient } from "../../clients/http.js";
 import { SlackWebhookClient } from "../../clients/slack.js";
 import type { ServiceConfig } from "../../config/schema.js";
+import type { GitHubSummary } from "../../models/github.js";
 import { SqliteHistoryStore } from "../../store/history-sqlite.js";
 import type { HistoryStore } from "../../store/history-types.js";
 import { SlackAlertSink } from "../alerts/slack-sink.js";
@@ -21,6 +22,7 @@ import { ExecutionQueries, LinkBuilder } from "./executions.js";
 import { MetricsSink } from "./metrics.js";
 import { ResultsFanout, type ExecutionSink, type FlockStateLookup } from "./sink.js";
 import { SummaryService } from "./summaries.js";
+import { TimingsService } from "./timings.js";
 import { LONGEST_WINDOW_MS, RollingWindows, sampleOf } from "./windows.js";
 
 export interface ResultsDeps {
@@ -32,6 +34,8 @@ export interface ResultsDeps {
   http: HttpClient;
   /** The flock manager, built after this (its hook is our fan-out). */
   manager(): FlockManager;
+  /** The CI part of `GET /summary` (null: the GitHub integration is off). */
+  github?: (() => GitHubSummary | null) | undefined;
 }
 
 /** The results subsystem as the container holds it. */
@@ -67,7 +71,7 @@ export async function createResults(deps: ResultsDeps): Promise<Results> {
     }
   };
   const flocks = () => deps.manager().listFlocks().map((name) => deps.manager().getFlock(name));
-  const summaries = new SummaryService({ summaries: () => deps.manager().summaries(), getFlock: (name) => deps.manager().getFlock(name) }, windows);
+  const summaries = new SummaryService({ summaries: () => deps.manager().summaries(), getFlock: (name) => deps.manager().getFlock(name) }, windows, deps.github);
   const links = new LinkBuilder({ publicBaseUrl: config.publicBaseUrl, pathPrefix: config.pathPrefix });
 
   let slack: SlackAlertSink | null = null;
@@ -106,7 +110,7 @@ export async function createResults(deps: ResultsDeps): Promise<Results> {
   const fanout = new ResultsFanout(sinks, flockState, logger);
   return {
     fanout,
-    api: { summaries, executions: new ExecutionQueries({ history, isRunning: (f) => flockState(f) !== null, links }), metrics, metricsPublic: config.metrics.public },
+    api: { summaries, executions: new ExecutionQueries({ history, isRunning: (f) => flockState(f) !== null, links }), metrics, metricsPublic: config.metrics.public, timings: new TimingsService({ history, isRunning: (f) => flockState(f) !== null }) },
     history,
     windows,
     metrics,

@@ -8,6 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { pino } from "pino";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { NotebookRunner, type RunnerMode } from "../../../src/businesses/notebook-runner/business.js";
 import { notebookRunnerCountingOptionsSchema } from "../../../src/businesses/notebook-runner/options.js";
@@ -16,8 +17,11 @@ import { JupyterHubPlatform } from "../../../src/clients/hub/jupyterhub.js";
 import type { Execution } from "../../../src/models/execution.js";
 import { ArtifactStore } from "../../../src/store/artifacts.js";
 import { RepoCache } from "../../../src/store/repo-cache.js";
+import { DiscoveryClient } from "../../../src/clients/discovery.js";
+import { DiscoveryService } from "../../../src/services/discovery.js";
 import { businessContract } from "../contract.js";
 import { testContext } from "../context.js";
+import { repertoireDocument, startDiscoveryServer } from "../../support/discovery-server.js";
 import { CORPUS, createCorpusRepo, createTestRepo, notebook, type TestRepo } from "../../support/notebook-repo.js";
 
 const hub = inject("hub");
@@ -38,7 +42,7 @@ describe.skipIf(!hub)("notebook runners on a real JupyterHub", () => {
     artifacts = new ArtifactStore(join(data, "artifacts"));
   });
 
-  function runner(opts: { mode?: RunnerMode; url?: string; options?: Record<string, unknown>; onExecution?: (r: Execution) => void; restart?: boolean; apps?: string[] }) {
+  function runner(opts: { mode?: RunnerMode; url?: string; options?: Record<string, unknown>; onExecution?: (r: Execution) => void; restart?: boolean; apps?: string[] | (() => readonly string[]) }) {
     const options = notebookRunnerCountingOptionsSchema.parse({
       repo_url: opts.url ?? repo.url,
       repo_ref: "main",
@@ -187,6 +191,42 @@ describe.skipIf(!hub)("notebook runners on a real JupyterHub", () => {
     expect(records[0]!.error).toMatchObject({ phase: "find_notebooks", failure_class: "repo_error" });
     expect(records[0]!.error!.message).toMatch(/^mobu\.yaml:2:11: collection_rules\[0\]\.type: /);
   });
+
+  it("NotebookRunnerInfinite goes on past one pass in the same lab; an application only discovery lists counts; notebook sessions; first cell is execution 1", async () => {
+    const discovery = await startDiscoveryServer();
+    const service = new DiscoveryService({ client: new DiscoveryClient(new HttpClient(), discovery.url), configuredApplications: ["nublado"], refreshIntervalMs: 3_600_000, timeoutMs: 5000, logger: pino({ level: "silent" }) });
+    try {
+      discovery.doc = repertoireDocument(discovery.base, { applications: ["tap"] });
+      await service.start();
+      // the session's type as jupyter-server sees it, asked from inside the kernel with the server's own token
+      const sessionTypes = [
+        "import json, os, urllib.request",
+        "req = urllib.request.Request(os.environ['JUPYTERHUB_SERVICE_URL'].rstrip('/') + '/api/sessions', headers={'Authorization': 'token ' + os.environ['JUPYTERHUB_API_TOKEN']})",
+        "print(json.dumps(sorted({s['type'] for s in json.load(urllib.request.urlopen(req))})))",
+      ].join("\n");
+      const inf = createTestRepo({
+        "needs-tap.ipynb": notebook([{ cell_type: "code", source: sessionTypes, id: "types" }, { cell_type: "code", source: "1 + 1", id: "two" }], { mobu: { required_applications: ["tap"] } }),
+        "plain.ipynb": notebook([{ cell_type: "code", source: "print('plain')", id: "p" }]),
+      });
+      const records: Execution[] = [];
+      await runner({ mode: "infinite", url: inf.url, apps: () => service.applications(), onExecution: (r) => records.push(r) }).run(5);
+      expect(records.map((r) => [r.notebook?.path, r.result, r.error?.message ?? null])).toHaveLength(5);
+      expect(records.every((r) => r.result === "success"), JSON.stringify(records.map((r) => r.error))).toBe(true);
+      const paths = records.map((r) => r.notebook!.path);
+      expect(paths.filter((p) => p === "needs-tap.ipynb").length).toBeGreaterThanOrEqual(2); // ran in the first pass and again after it
+      expect(paths.filter((p) => p === "plain.ipynb").length).toBeGreaterThanOrEqual(2);
+      const phases = records.map((r) => r.phases.map((p) => p.name));
+      expect(phases.slice(1).every((names) => !names.includes("spawn_lab")), JSON.stringify(phases)).toBe(true); // one lab for every pass
+      expect(phases.slice(0, -1).every((names) => !names.includes("delete_lab")), JSON.stringify(phases)).toBe(true); // deleted only when the monkey stops
+      const tapRun = records.find((r) => r.notebook!.path === "needs-tap.ipynb")!;
+      const nb = JSON.parse((await artifacts.read(tapRun.artifact!))!);
+      expect(nb.cells.map((c: { execution_count: number | null }) => c.execution_count)).toEqual([1, 2]); // Troop's setup code is not counted
+      expect(JSON.parse(nb.cells[0].outputs[0].text)).toEqual(["notebook"]);
+    } finally {
+      service.stop();
+      await discovery.close();
+    }
+  }, 240_000);
 
   businessContract(() => ({
     canFail: true,

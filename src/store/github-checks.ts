@@ -1,0 +1,137 @@
+/**
+ * The queue of pull-request checks in the service's SQLite database (table `github_checks`,
+ * migration `0004_github_checks`): a check is inserted `queued`, claimed `in_progress` (its
+ * attempt counted) and `completed` with a conclusion and the result as JSON. At start-up,
+ * checks left `in_progress` by a stopped process go back to `queued`, so nothing is lost.
+ * Rows are parsed with {@link checkJobSchema} when read. No credential is ever stored.
+ * @module
+ */
+import type { Generated, Kysely } from "kysely";
+import { checkJobSchema, checkResultSchema, type CheckConclusion, type CheckJob, type CheckResult } from "../models/github.js";
+
+interface CheckTables {
+  github_checks: {
+    id: Generated<number>;
+    repo: string;
+    clone_url: string;
+    head_sha: string;
+    head_ref: string | null;
+    base_sha: string | null;
+    pr_number: number | null;
+    check_run_id: number | null;
+    installation_id: number;
+    status: string;
+    conclusion: string | null;
+    created_at: string;
+    updated_at: string;
+    started_at: string | null;
+    completed_at: string | null;
+    attempts: number;
+    result: string | null;
+  };
+}
+
+/** What is known when a check is queued. */
+export interface NewCheckJob {
+  repo: string;
+  clone_url: string;
+  head_sha: string;
+  head_ref: string | null;
+  base_sha: string | null;
+  pr_number: number | null;
+  installation_id: number;
+}
+
+export class SqliteCheckStore {
+  private readonly db: Kysely<CheckTables>;
+
+  constructor(
+    db: Kysely<unknown>,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.db = db as Kysely<CheckTables>;
+  }
+
+  /** Insert a queued check; returns it. */
+  async insert(job: NewCheckJob): Promise<CheckJob> {
+    const at = this.now().toISOString();
+    const row = await this.db
+      .insertInto("github_checks")
+      .values({ ...job, status: "queued", created_at: at, updated_at: at, attempts: 0, check_run_id: null, conclusion: null, started_at: null, completed_at: null, result: null })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return parseRow(row);
+  }
+
+  /** Record the check run created on GitHub for a check. */
+  async setCheckRun(id: number, checkRunId: number): Promise<void> {
+    await this.db.updateTable("github_checks").set({ check_run_id: checkRunId, updated_at: this.now().toISOString() }).where("id", "=", id).execute();
+  }
+
+  /** Take the oldest queued check: it becomes in_progress and its attempt is counted. */
+  async claimNext(): Promise<CheckJob | null> {
+    return this.db.transaction().execute(async (tx) => {
+      const next = await tx.selectFrom("github_checks").select("id").where("status", "=", "queued").orderBy("id").limit(1).executeTakeFirst();
+      if (!next) return null;
+      const at = this.now().toISOString();
+      const row = await tx
+        .updateTable("github_checks")
+        .set((eb) => ({ status: "in_progress", started_at: at, updated_at: at, attempts: eb("attempts", "+", 1) }))
+        .where("id", "=", next.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return parseRow(row);
+    });
+  }
+
+  /** Complete a check with its conclusion and result. */
+  async complete(id: number, conclusion: CheckConclusion, result: CheckResult | null): Promise<void> {
+    const at = this.now().toISOString();
+    await this.db
+      .updateTable("github_checks")
+      .set({ status: "completed", conclusion, completed_at: at, updated_at: at, result: result ? JSON.stringify(checkResultSchema.parse(result)) : null })
+      .where("id", "=", id)
+      .execute();
+  }
+
+  /** Checks a stopped process left in progress go back to the queue; returns how many. */
+  async requeueInProgress(): Promise<number> {
+    const r = await this.db.updateTable("github_checks").set({ status: "queued", updated_at: this.now().toISOString() }).where("status", "=", "in_progress").executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  async get(id: number): Promise<CheckJob | null> {
+    const row = await this.db.selectFrom("github_checks").selectAll().where("id", "=", id).executeTakeFirst();
+    return row ? parseRow(row) : null;
+  }
+
+  /** The check that owns a GitHub check run id. */
+  async findByCheckRun(checkRunId: number): Promise<CheckJob | null> {
+    const row = await this.db.selectFrom("github_checks").selectAll().where("check_run_id", "=", checkRunId).orderBy("id", "desc").limit(1).executeTakeFirst();
+    return row ? parseRow(row) : null;
+  }
+
+  /** The newest check of a commit of a repository. */
+  async latestForCommit(repo: string, headSha: string): Promise<CheckJob | null> {
+    const row = await this.db.selectFrom("github_checks").selectAll().where("repo", "=", repo).where("head_sha", "=", headSha).orderBy("id", "desc").limit(1).executeTakeFirst();
+    return row ? parseRow(row) : null;
+  }
+
+  /** Newest first. */
+  async recent(limit: number): Promise<CheckJob[]> {
+    const rows = await this.db.selectFrom("github_checks").selectAll().orderBy("id", "desc").limit(limit).execute();
+    return rows.map(parseRow);
+  }
+
+  /** Number of checks per status. */
+  async counts(): Promise<Record<"queued" | "in_progress", number>> {
+    const rows = await this.db.selectFrom("github_checks").select(["status", (eb) => eb.fn.countAll<number>().as("n")]).where("status", "in", ["queued", "in_progress"]).groupBy("status").execute();
+    const out = { queued: 0, in_progress: 0 };
+    for (const r of rows) out[r.status as "queued" | "in_progress"] = Number(r.n);
+    return out;
+  }
+}
+
+function parseRow(row: Omit<CheckTables["github_checks"], "id"> & { id: number }): CheckJob {
+  return checkJobSchema.parse({ ...row, result: row.result === null ? null : JSON.parse(row.result) });
+}
