@@ -94,6 +94,19 @@ export class SqliteCheckStore {
       .execute();
   }
 
+  /**
+   * Cancel the checks still queued that a newer check `newer` makes pointless: older checks of
+   * the same pull request (`samePr`, a push to it) or of the same commit (a re-request).
+   * Returns them as they were before; a check already claimed by the worker is left alone.
+   */
+  async supersede(newer: CheckJob, scope: "samePr" | "sameCommit"): Promise<CheckJob[]> {
+    if (scope === "samePr" && newer.pr_number === null) return [];
+    const at = this.now().toISOString();
+    let q = this.db.updateTable("github_checks").set({ status: "completed", conclusion: "cancelled", completed_at: at, updated_at: at }).where("status", "=", "queued").where("repo", "=", newer.repo).where("id", "<", newer.id);
+    q = scope === "samePr" ? q.where("pr_number", "=", newer.pr_number) : q.where("head_sha", "=", newer.head_sha);
+    return (await q.returningAll().execute()).map(parseRow);
+  }
+
   /** Checks a stopped process left in progress go back to the queue; returns how many. */
   async requeueInProgress(): Promise<number> {
     const r = await this.db.updateTable("github_checks").set({ status: "queued", updated_at: this.now().toISOString() }).where("status", "=", "in_progress").executeTakeFirst();

@@ -132,7 +132,7 @@ describe.skipIf(!hub)("GitHub pull-request checks and refresh on push", () => {
     troop = await startTroop({ hubUrl: hub.url, adminToken: hub.adminToken, database, yaml: `logLevel: debug\nshutdownTimeout: 60s\n${githubYaml(fake, { concurrency: 0, users: 2 })}` });
     const head = commitOn("again", { "other.ipynb": notebook([code("print('changed')")]) });
     const queued = await openPr(troop, "opened", 2, head, "again");
-    const interrupted = await openPr(troop, "reopened", 2, head, "again");
+    const interrupted = await openPr(troop, "opened", 3, head, "again"); // another PR: not superseded by the first
     const claimed = await troop.container.github!.store.claimNext(); // as if a worker had started it, then the process died
     expect(claimed).toMatchObject({ id: queued.check, status: "in_progress", attempts: 1 });
     expect(await troop.container.github!.store.counts()).toEqual({ queued: 1, in_progress: 1 });

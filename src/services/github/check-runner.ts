@@ -55,6 +55,13 @@ export class CheckRunner {
     return id;
   }
 
+  /** Complete the check run of a check cancelled while queued, naming the check that replaces it. */
+  async cancelCheckRun(job: CheckJob, by: CheckJob): Promise<void> {
+    if (job.check_run_id === null) return;
+    const summary = `Not run: superseded by the check of ${by.head_sha.slice(0, 12)}${by.pr_number !== null ? ` (pull request #${by.pr_number})` : ""}, queued while this one was still waiting.`;
+    await this.deps.client.updateCheckRun(repoRef(job), job.check_run_id, { status: "completed", conclusion: "cancelled", completed_at: new Date().toISOString(), output: { title: "Superseded", summary } });
+  }
+
   /** Run a claimed check to completion (or throw {@link CheckStopped} when `signal` aborts). */
   async run(job: CheckJob, user: BotUser, signal: AbortSignal): Promise<void> {
     const { client, logger } = this.deps;

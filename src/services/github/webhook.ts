@@ -3,7 +3,9 @@
  * the raw body with the webhook secret, checked by `@octokit/webhooks`), then routed by
  * `X-GitHub-Event`: `push` refreshes matching notebook flocks; `pull_request`
  * opened/synchronize/reopened and `check_run`/`check_suite` rerequested queue a check (in the
- * database) and create its check run. Other events and actions are acknowledged and ignored.
+ * database) and create its check run; older checks of the same pull request (or, for a
+ * re-request, of the same commit) still waiting in the queue are cancelled as superseded.
+ * Other events and actions are acknowledged and ignored.
  * @module
  */
 import { Webhooks, type EmitterWebhookEventName } from "@octokit/webhooks";
@@ -52,7 +54,7 @@ export interface WebhookDeps {
   acceptedOrgs: readonly string[];
   manager: FlockManager;
   store: SqliteCheckStore;
-  runner: Pick<CheckRunner, "createCheckRun">;
+  runner: Pick<CheckRunner, "createCheckRun" | "cancelCheckRun">;
   /** A check was queued (resolves once the summary shows it). */
   onQueued(): Promise<void>;
   logger: Logger;
@@ -118,8 +120,17 @@ export class WebhookHandler {
     } catch (err) {
       this.deps.logger.warn({ check: queued.id, err: (err as Error).message }, "could not create the check run yet; the worker will");
     }
+    await this.cancelSuperseded(queued, name.startsWith("pull_request.") ? "samePr" : "sameCommit");
     await this.deps.onQueued();
     return { result: "accepted", event: name, detail: `check queued for ${job.head_sha.slice(0, 12)}`, check: queued.id };
+  }
+
+  /** A pull request's new head (or a re-request) makes its older queued checks pointless. */
+  private async cancelSuperseded(newer: CheckJob, scope: "samePr" | "sameCommit"): Promise<void> {
+    for (const old of await this.deps.store.supersede(newer, scope)) {
+      this.deps.logger.info({ check: old.id, by: newer.id }, "queued check superseded");
+      await this.deps.runner.cancelCheckRun(old, newer).catch((err: unknown) => this.deps.logger.warn({ check: old.id, err: (err as Error).message }, "could not cancel the superseded check run"));
+    }
   }
 
   private async jobOf(p: Payload, installationId: number): Promise<NewCheckJob | null> {

@@ -69,6 +69,9 @@ describe("GitHub webhook", () => {
     const run = fake.checkRuns.get(job!.check_run_id!)!;
     expect(run).toMatchObject({ name: "Troop (testenv)", head_sha: "b".repeat(40), status: "queued", external_id: String(job!.id) });
     for (const action of ["synchronize", "reopened"]) expect((await post("pull_request", pr(action, 3))).json().result).toBe("accepted");
+    // each new delivery for PR 3 cancelled the one still queued before it, on GitHub too
+    expect(await troop.container.github!.store.get(job!.id)).toMatchObject({ status: "completed", conclusion: "cancelled" });
+    expect(fake.checkRuns.get(job!.check_run_id!)).toMatchObject({ status: "completed", conclusion: "cancelled", output: { title: "Superseded" } });
 
     // a re-request of that check run queues it again, from the stored check
     const rerun = await post("check_run", { action: "rerequested", check_run: { id: run.id, head_sha: run.head_sha, pull_requests: [] }, repository: repository("acme", "nbs", "file:///nowhere/nbs.git"), installation: { id: 11 } });
@@ -80,7 +83,7 @@ describe("GitHub webhook", () => {
     expect(unknownSuite.json()).toMatchObject({ result: "ignored" });
 
     const summary = await troop.api("GET", "/summary");
-    expect(summary.body.github).toMatchObject({ check_name: "Troop (testenv)", concurrency: 0, queued: 5, in_progress: 0 });
+    expect(summary.body.github).toMatchObject({ check_name: "Troop (testenv)", concurrency: 0, queued: 2, in_progress: 0 }); // PR 3's newest and PR 4
     expect(summary.body.github.recent[0]).toMatchObject({ repo: "acme/nbs", pr_number: 4, status: "queued" });
   });
 
