@@ -169,9 +169,12 @@ export class Flock {
   }
 }
 
+/** Wait `ms` or until `signal` aborts; the abort listener is removed either way (no build-up across batches). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
-    const handle = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(handle), resolve()), { once: true });
+    const onAbort = () => (clearTimeout(handle), resolve());
+    const handle = setTimeout(() => (signal.removeEventListener("abort", onAbort), resolve()), ms);
+    signal.addEventListener("abort", onAbort, { once: true });
   });
 }
