@@ -81,7 +81,7 @@ export async function buildContainer(config: Readonly<ServiceConfig>, opts: { lo
   const authz = new Authorizer({ repoUrlPrefixes: config.repoUrlPrefixes });
   const snapshot = (name: string) => (manager.listFlocks().includes(name) ? { config: manager.getFlock(name).storedConfig, paused: manager.getFlock(name).isPaused } : null);
   const audit = new AuditService({ store: new SqliteAuditStore(store.db as never), scrubber, logger, snapshot });
-  const server = buildServer({ manager, solitary, logger, prefix: config.pathPrefix, auth, authz, audit, version: VERSION, artifacts, results: results.api, discovery, github: github?.webhook, scrub: (t) => scrubber.scrub(t) });
+  const server = buildServer({ manager, solitary, logger, prefix: config.pathPrefix, auth, authz, audit, version: VERSION, artifacts, results: results.api, discovery, github: github?.webhook, scrub: (t) => auth.redactPrincipalTokens(scrubber.scrub(t)) });
   let closing: Promise<boolean> | null = null;
   return {
     config,

@@ -28,10 +28,13 @@ export interface AuthOptions {
 
 const ADDRESSES_KEPT = 10_000;
 const BEARER = /^bearer\s+(\S{1,4096})\s*$/i;
+/** Candidate tokens in a text: runs between whitespace, quotes, slashes and URL/JSON punctuation. */
+const TOKEN_WORD = /[^\s"'`/\\?&:,;<>(){}[\]|#%]{12,512}/g;
 
 /** Checks bearer tokens and rate-limits failures per remote address. */
 export class Authenticator {
   private readonly entries: { hash: Buffer; caller: Caller }[];
+  private readonly hashes: Set<string>;
   private readonly failures = new Map<string, { count: number; since: number }>();
   private readonly now: () => number;
 
@@ -39,6 +42,7 @@ export class Authenticator {
     this.now = opts.now ?? Date.now;
     this.entries = opts.principals.map((p) => ({ hash: Buffer.from(p.tokenSha256.toLowerCase(), "hex"), caller: p }));
     if (opts.apiToken) this.entries.push({ hash: sha256(opts.apiToken), caller: { name: "admin", role: "admin", flocks: [], businesses: [], scopes: [], maxCount: 10_000 } });
+    this.hashes = new Set(this.entries.map((e) => e.hash.toString("hex")));
   }
 
   /**
@@ -54,6 +58,16 @@ export class Authenticator {
     const found = this.match(header);
     if (!found) throw this.fail(address, "Invalid token");
     return found;
+  }
+
+  /**
+   * Replace every word of `text` whose SHA-256 is a principal's hash with `[REDACTED]`: a
+   * principal token echoed in an error (a path, a query, a body) before it was ever presented
+   * is known only by its hash, so the scrubber cannot know it yet. Words are runs of 12 to 512
+   * characters between whitespace, quotes, slashes and URL/JSON punctuation.
+   */
+  redactPrincipalTokens(text: string): string {
+    return text.replace(TOKEN_WORD, (word) => (this.hashes.has(sha256(word).toString("hex")) ? "[REDACTED]" : word));
   }
 
   /** The principal of a bearer header, compared in constant time against every one; or null. */

@@ -114,6 +114,23 @@ describe("permissions and hardening", () => {
     }
   });
 
+  it("redacts a principal token echoed in an error even before it was ever presented", async () => {
+    const NEVER = "never-presented-token-7c3d9e"; // configured only as a hash, used by nobody yet
+    const t = await startTroop({ hubUrl: "http://127.0.0.1:9", adminToken: "unused-admin-token", yaml: `${yaml}  - { name: idle, role: viewer, tokenSha256: ${tokenSha256(NEVER)} }\n` });
+    try {
+      const path = await t.api("GET", `/flocks/${NEVER}`);
+      expect(path.status).toBe(404);
+      const body = await t.api("PUT", "/flocks", { ...flock("tap-x"), [NEVER]: 1 });
+      expect(body.status).toBe(422);
+      const text = JSON.stringify([path.body, body.body]);
+      expect(text).not.toContain(NEVER);
+      expect(text).toContain("[REDACTED]");
+      expect(t.scrubber.seen).not.toContain(NEVER); // redacted by its hash, not learnt
+    } finally {
+      await t.close();
+    }
+  });
+
   it("limits failed authentication per address with 429 too_many_failed_logins", async () => {
     const remoteAddress = "10.1.2.3";
     const call = (authorization: string) => troop.container.server.inject({ method: "GET", url: "/flocks", remoteAddress, headers: { authorization } });

@@ -6,31 +6,29 @@
  * pause, count, refresh, resume and stop buttons, and the audit page (admin, and a viewer told
  * "admin only").
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { tokenSha256 } from "../../src/api/auth.js";
+import { hasChromium, openBrowser, SHOTS, type TestBrowser } from "../support/browser.js";
 import { pythonFlock, startTroop, waitFor, type TestTroop } from "../support/troop.js";
 
 const hub = inject("hub");
-const CHROMIUM = "/usr/bin/chromium";
-const SHOTS = join(import.meta.dirname, "../../docs/screenshots");
 const FLOCK = "dash-fail";
 const CODE = 'config = {"hub": "ok"}\nprint(config["missing_key"])';
 /** A read-only principal: the audit page must tell it "admin only". */
 const VIEWER_TOKEN = "viewer-token-dashboard-5e1f";
 const YAML = `logLevel: debug\nshutdownTimeout: 60s\nprincipals:\n  - { name: dash-viewer, role: viewer, tokenSha256: ${tokenSha256(VIEWER_TOKEN)} }\n`;
 
-describe.skipIf(!hub || !existsSync(CHROMIUM))("dashboard in chromium", () => {
+describe.skipIf(!hub || !hasChromium())("dashboard in chromium", () => {
   let troop: TestTroop;
   let base: string;
-  let profile: string;
+  let browser: TestBrowser;
   let context: BrowserContext;
   let page: Page;
-  const requested: string[] = [];
-  const blocked: string[] = [];
+  let requested: string[];
+  let blocked: string[];
 
   beforeAll(async () => {
     troop = await startTroop({ hubUrl: hub.url, adminToken: hub.adminToken, yaml: YAML });
@@ -39,27 +37,13 @@ describe.skipIf(!hub || !existsSync(CHROMIUM))("dashboard in chromium", () => {
     base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
     expect((await troop.api("PUT", "/flocks", pythonFlock(FLOCK, { code: CODE, prefix: "bot-dash" }))).status).toBe(201);
     await waitFor("two failures", async () => (await troop.api("GET", `/flocks/${FLOCK}/summary`)).body.failure_count >= 2, 90_000);
-    profile = mkdtempSync(join(tmpdir(), "troop-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
-    await context.route("**/*", (route) => {
-      const url = route.request().url();
-      requested.push(url);
-      if (new URL(url).hostname === "127.0.0.1") return route.continue();
-      blocked.push(url);
-      return route.abort("blockedbyclient");
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await openBrowser();
+    ({ context, page, requested, blocked } = browser);
     mkdirSync(SHOTS, { recursive: true });
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
     await troop?.api("DELETE", `/flocks/${FLOCK}`);
     await troop?.close();
   });

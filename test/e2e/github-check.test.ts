@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { hasChromium, openBrowser, SHOTS } from "../support/browser.js";
 import { githubYaml, pullRequestPayload, repository, signedDelivery, startFakeGitHub, type FakeCheckRun, type FakeFile, type FakeGitHub, SECRET } from "../support/fake-github.js";
 import { createTestRepo, notebook, type TestRepo } from "../support/notebook-repo.js";
 import { startTroop, waitFor, type TestTroop } from "../support/troop.js";
@@ -126,6 +127,29 @@ describe.skipIf(!hub)("GitHub pull-request checks and refresh on push", () => {
     for (const t of fake.tokens) expect(troop.logs.join("")).not.toContain(t);
     expect(readdirSync(join(dirname(database), "troop-data", "ci-checkouts"))).toEqual([]); // each check's checkout is deleted
   }, 400_000);
+
+  it.skipIf(!hasChromium())("shows the CI queue and the recent checks on the dashboard overview", async () => {
+    await troop.container.server.listen({ host: "127.0.0.1", port: 0 });
+    const addr = troop.container.server.server.address();
+    const browser = await openBrowser();
+    try {
+      const { page } = browser;
+      await page.goto(`http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}/ui`);
+      await page.fill("#login input[name=token]", troop.token);
+      await page.click("#login button[type=submit]");
+      await page.waitForSelector("body[data-ready='1']", { timeout: 15_000 });
+      expect(await page.textContent("#ci-checks + p")).toMatch(/^Troop \(testenv\): 0 queued, 0 running \(concurrency 1\)$/);
+      const rows = await page.locator("#ci-checks ~ .table-wrap tbody tr").allTextContents();
+      expect(rows.length).toBe(3); // the failure, the fix and its re-run, newest first
+      expect(rows[0]).toMatch(/acme\/nbs #1.*success/);
+      expect(rows[2]).toMatch(/acme\/nbs #1.*failure/);
+      await page.locator("#ci-checks").scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS, "ci-checks.png"), fullPage: true });
+      expect(browser.blocked).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 
   it("completes checks that were queued or in progress when Troop stopped", async () => {
     await troop.close();
