@@ -13,7 +13,7 @@
  * this several times and writes docs/performance.md.
  * @module
  */
-import { childMain } from "./lib.mjs";
+import { childMain, median, percentile } from "./lib.mjs";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -235,21 +235,6 @@ export function report(runs) {
 }
 
 // ---------------------------------------------------------------- helpers
-
-function median(xs) {
-  return percentile(xs, 50);
-}
-
-/** Nearest-rank percentile (median of an even count: mean of the two middle values). */
-function percentile(xs, p) {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  if (p === 50) {
-    const mid = s.length >> 1;
-    return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-  }
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
 
 function mb(bytes) {
   return (bytes / 2 ** 20).toFixed(1);
