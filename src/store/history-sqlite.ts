@@ -50,6 +50,9 @@ const ROWS_PER_INSERT = 100;
 /** Rows deleted per retention statement (each one holds the event loop; ≈ 50 ms). */
 const PRUNE_CHUNK = 1000;
 const SCAN_PAGE = 5000;
+/** Rows per read of the timings (with the record's JSON: fewer). */
+const TIMING_PAGE = 2000;
+const TIMING_PAGE_RAW = 250;
 
 export class SqliteHistoryStore implements HistoryStore {
   private readonly db: Kysely<HistoryTables>;
@@ -181,25 +184,42 @@ export class SqliteHistoryStore implements HistoryStore {
     }
   }
 
+  /**
+   * Newest first, read in pages with the event loop let go between them, so a long range never
+   * holds the monkeys up for the whole read (record JSON, for cells, in smaller pages).
+   */
   async timingRows(f: TimingFilter): Promise<TimingRow[]> {
-    const cols = ["started_ms", "duration_ms", "phase_ms", "notebook", "notebook_ms"] as const;
-    const rows = await this.db
-      .selectFrom("executions")
-      .select(f.withRaw ? [...cols, "raw"] : [...cols])
-      .where("flock", "=", f.flock)
-      .where("id", ">=", idFloor(f.sinceMs))
-      .where("id", "<", idFloor(f.untilMs))
-      .orderBy("id", "desc")
-      .limit(f.limit)
-      .execute();
-    return rows.map((r) => ({
-      startedMs: r.started_ms,
-      durationMs: r.duration_ms,
-      phases: JSON.parse(r.phase_ms) as [string, number][],
-      notebook: r.notebook,
-      notebookMs: r.notebook_ms,
-      raw: "raw" in r ? (r as { raw: string }).raw : null,
-    }));
+    const cols = ["id", "started_ms", "duration_ms", "phase_ms", "notebook", "notebook_ms"] as const;
+    const page = f.withRaw ? TIMING_PAGE_RAW : TIMING_PAGE;
+    const out: TimingRow[] = [];
+    const floor = idFloor(f.sinceMs);
+    let before = idFloor(f.untilMs);
+    while (out.length < f.limit) {
+      const size = Math.min(page, f.limit - out.length);
+      const rows = await this.db
+        .selectFrom("executions")
+        .select(f.withRaw ? [...cols, "raw"] : [...cols])
+        .where("flock", "=", f.flock)
+        .where("id", ">=", floor)
+        .where("id", "<", before)
+        .orderBy("id", "desc")
+        .limit(size)
+        .execute();
+      for (const r of rows) {
+        out.push({
+          startedMs: r.started_ms,
+          durationMs: r.duration_ms,
+          phases: JSON.parse(r.phase_ms) as [string, number][],
+          notebook: r.notebook,
+          notebookMs: r.notebook_ms,
+          raw: "raw" in r ? (r as { raw: string }).raw : null,
+        });
+      }
+      if (rows.length < size) break;
+      before = rows.at(-1)!.id;
+      await yieldLoop();
+    }
+    return out;
   }
 
   prune(nowMs = Date.now()): Promise<number> {

@@ -100,6 +100,19 @@ export function historyContract(fixture: HistoryFixture): void {
     await history.close();
   });
 
+  it("reads timing rows of one flock newest first within a range, across pages, up to the limit", async () => {
+    const { history } = await fixture.open();
+    for (let i = 0; i < 4400; i++) history.add(record(T0 + i * 1000, { flock: i % 2 ? "g" : "f", duration_ms: i }));
+    await history.flush();
+    const all = await history.timingRows({ flock: "f", sinceMs: T0, untilMs: T0 + 4400 * 1000, limit: 5000, withRaw: false });
+    expect(all).toHaveLength(2200);
+    expect(all.map((r) => r.durationMs)).toEqual(Array.from({ length: 2200 }, (_, k) => 4398 - 2 * k));
+    const limited = await history.timingRows({ flock: "f", sinceMs: T0 + 1000 * 1000, untilMs: T0 + 2000 * 1000, limit: 300, withRaw: true });
+    expect(limited.map((r) => r.durationMs)).toEqual(Array.from({ length: 300 }, (_, k) => 1998 - 2 * k));
+    expect(JSON.parse(limited[0]!.raw!).duration_ms).toBe(1998);
+    await history.close();
+  });
+
   it("prunes by age and then by row count, oldest first", async () => {
     const { history } = await fixture.open({ maxAge: 3_600_000, maxRows: 1000 });
     const now = T0 + 10 * 3_600_000;
