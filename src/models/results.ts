@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { githubSummarySchema } from "./github.js";
-import { executionSchema, phaseRecordSchema } from "./execution.js";
+import { executionSchema } from "./execution.js";
 import { flockSummarySchema } from "./status.js";
 
 /** Query of `GET /flocks/{flock}/executions` (every value arrives as a string). */
@@ -27,16 +27,9 @@ const linksSchema = z.strictObject({
 });
 
 /** One stored execution as listed: the indexed columns plus the phase timeline. */
-export const executionItemSchema = z
-  .strictObject({
-    id: z.string(),
-    flock: z.string().nullable(),
-    monkey: z.string(),
-    business: z.string(),
-    started_at: z.string(),
-    ended_at: z.string(),
-    duration_ms: z.number(),
-    result: z.enum(["success", "failure", "skipped"]),
+export const executionItemSchema = executionSchema
+  .pick({ id: true, flock: true, monkey: true, business: true, started_at: true, ended_at: true, duration_ms: true, result: true, phases: true })
+  .extend({
     error: z
       .strictObject({ phase: z.string(), failure_class: z.string(), exception: z.string().nullable(), message: z.string() })
       .nullable(),
@@ -45,7 +38,6 @@ export const executionItemSchema = z
     image: z.strictObject({ tag: z.string().nullable(), type: z.string().nullable(), version: z.string().nullable() }).nullable(),
     commit: z.string().nullable().meta({ description: "Repository commit of the notebooks run" }),
     artifact: z.string().nullable(),
-    phases: z.array(phaseRecordSchema),
     links: linksSchema,
   })
   .meta({ id: "ExecutionItem" });

@@ -32,15 +32,7 @@ interface CheckTables {
 }
 
 /** What is known when a check is queued. */
-export interface NewCheckJob {
-  repo: string;
-  clone_url: string;
-  head_sha: string;
-  head_ref: string | null;
-  base_sha: string | null;
-  pr_number: number | null;
-  installation_id: number;
-}
+export type NewCheckJob = Pick<CheckTables["github_checks"], "repo" | "clone_url" | "head_sha" | "head_ref" | "base_sha" | "pr_number" | "installation_id">;
 
 export class SqliteCheckStore {
   private readonly db: Kysely<CheckTables>;

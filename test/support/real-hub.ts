@@ -4,11 +4,12 @@
  * started again in place: same URL, same admin token, same sqlite db.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { sweepStale } from "./stale-state.js";
 
 const run = promisify(execFile);
 const HUB_SCRIPTS = resolve(dirname(fileURLToPath(import.meta.url)), "../../scripts/hub");
@@ -99,12 +100,5 @@ export async function startRealHub(opts: { stateDir?: string; port?: number } = 
  * after a test run was killed. Hubs of live runs (another terminal) are left alone.
  */
 export async function sweepStaleHubs(): Promise<void> {
-  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(TEMP_PREFIX))) {
-    const dir = join(tmpdir(), name);
-    const ownerFile = join(dir, "owner.pid");
-    if (!existsSync(ownerFile)) continue;
-    const owner = Number(readFileSync(ownerFile, "utf8"));
-    if (owner && existsSync(`/proc/${owner}`)) continue;
-    await script("stop.sh", [dir, "--rm"], dir).catch(() => rmSync(dir, { recursive: true, force: true }));
-  }
+  await sweepStale(TEMP_PREFIX, (dir) => script("stop.sh", [dir, "--rm"], dir));
 }

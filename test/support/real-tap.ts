@@ -6,11 +6,12 @@
  * whole suite wait for DaCHS and hold its ~270 MB). TROOP_TEST_NO_TAP=1 skips those files.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { sweepStale } from "./stale-state.js";
 
 const run = promisify(execFile);
 const TAP_SCRIPTS = resolve(dirname(fileURLToPath(import.meta.url)), "../../scripts/tap");
@@ -88,14 +89,7 @@ export async function startRealTap(): Promise<RealTap> {
 
 /** Stop and remove temp servers whose owner process is gone (a killed earlier run). */
 export async function sweepStaleTaps(): Promise<void> {
-  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(TAP_TEMP_PREFIX))) {
-    const dir = join(tmpdir(), name);
-    const ownerFile = join(dir, "owner.pid");
-    if (!existsSync(ownerFile)) continue;
-    const owner = Number(readFileSync(ownerFile, "utf8"));
-    if (owner && existsSync(`/proc/${owner}`)) continue;
-    await script("stop.sh", [dir, "--rm"], dir).catch(() => rmSync(dir, { recursive: true, force: true }));
-  }
+  await sweepStale(TAP_TEMP_PREFIX, (dir) => script("stop.sh", [dir, "--rm"], dir));
 }
 
 /** A deterministic `random()` (mulberry32) for fixed-seed tests. */
