@@ -17,6 +17,9 @@
  *   node bench/scale.mjs --points 10000:paced:before,10000:paced --cpu-prof /tmp/prof
  *       # before/after issue 9's fixes in one run (bench/legacy.mjs), each Troop process profiled
  *       # for its whole life by `node --cpu-prof` (summarise with bench/cpuprofile-top.mjs)
+ *   node bench/scale.mjs --points 10000:busy:pass2,10000:busy --heap-profile /tmp/heap
+ *       # + a sampling heap profile of the window, collected objects included (what the GC works
+ *       # on; summarise with bench/heapprofile-top.mjs)
  *   node bench/scale.mjs --points 1000:busy --json /tmp/scale.json   # also keep the raw figures
  *
  * Imports from ../dist/: build first (`npx tsc -p tsconfig.build.json`). `bench/run.mjs` runs
@@ -49,13 +52,15 @@ const CADENCES = { busy: "1s", paced: "10s" };
 /**
  * "current": dist/ as built. "before": the same build with the code as it was before issue 9's
  * fixes put back in the child process (`SecretScrubber`, `Business.phase` and `HttpClient`'s
- * per-origin limit, kept in bench/legacy.mjs), so that before and after are measured in one run; "legacy-scrubber": only
- * the old scrubber.
+ * per-origin limit of the second pass; the kernel client and phase machinery of the third,
+ * kept in bench/legacy.mjs), so that before and after are measured in one run; "pass2": only the
+ * third pass undone (the code as after the second pass); "legacy-scrubber": only the old scrubber.
  */
-const VARIANTS = ["current", "before", "legacy-scrubber"];
+const VARIANTS = ["current", "before", "pass2", "legacy-scrubber"];
 const POINTS = [
   { n: 1000, cadence: "busy" },
   { n: 5000, cadence: "busy" },
+  { n: 10_000, cadence: "busy", variant: "before" },
   { n: 10_000, cadence: "busy" },
   { n: 10_000, cadence: "paced", variant: "before" },
   { n: 10_000, cadence: "paced" },
@@ -105,7 +110,7 @@ export async function startFakeHubProcess() {
 
 // ---------------------------------------------------------------- child: one measurement
 
-async function child(n, cadence, hubUrl, adminToken, profileDir, variant) {
+async function child(n, cadence, hubUrl, adminToken, profileDir, variant, heapDir = null) {
   await installVariant(variant);
   const { buildContainer } = await import("../dist/container.js");
   const { loadConfigText } = await import("../dist/config/load.js");
@@ -150,13 +155,20 @@ async function child(n, cadence, hubUrl, adminToken, profileDir, variant) {
   const fakeStats = async () => (await fetch(`${hubUrl}/_fake/stats`, { headers: { authorization: `token ${adminToken}` } })).json();
   const counts = () => manager.summaries().reduce((s, f) => ({ success: s.success + f.success_count, failure: s.failure + f.failure_count }), { success: 0, failure: 0 });
   let session = null;
-  if (profileDir) {
+  if (profileDir || heapDir) {
     const { Session } = await import("node:inspector/promises");
     session = new Session();
     session.connect();
+  }
+  if (profileDir) {
     await session.post("Profiler.enable");
     await session.post("Profiler.setSamplingInterval", { interval: 1000 });
     await session.post("Profiler.start");
+  }
+  if (heapDir) {
+    // every allocation sampled (one per 32 KB on average), including objects already collected: where the GC's work comes from
+    await session.post("HeapProfiler.enable");
+    await session.post("HeapProfiler.startSampling", { samplingInterval: 32_768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   }
   process.send?.({ type: "window-start", port, apiToken, prefix: config.pathPrefix });
   const h = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
@@ -180,12 +192,16 @@ async function child(n, cadence, hubUrl, adminToken, profileDir, variant) {
   const fake1 = await fakeStats();
   process.send?.({ type: "window-end" });
   let profileFile = null;
-  if (session) {
+  if (profileDir) {
     const { profile } = await session.post("Profiler.stop");
-    profileFile = join(profileDir, `scale-${n}-${cadence}-${Date.now()}.cpuprofile`);
+    profileFile = join(profileDir, `scale-${n}-${cadence}-${variant}-${Date.now()}.cpuprofile`);
     writeFileSync(profileFile, JSON.stringify(profile));
-    session.disconnect();
   }
+  if (heapDir) {
+    const { profile } = await session.post("HeapProfiler.stopSampling");
+    writeFileSync(join(heapDir, `scale-${n}-${cadence}-${variant}-${Date.now()}.heapprofile`), JSON.stringify(profile));
+  }
+  session?.disconnect();
   const lag = (ns) => Math.max(0, ns / 1e6 - LAG_RESOLUTION_MS);
 
   // Failures so far, by phase (from the last execution of each monkey).
@@ -238,12 +254,12 @@ async function child(n, cadence, hubUrl, adminToken, profileDir, variant) {
 // ---------------------------------------------------------------- parent
 
 /** One N: fresh fake hub, fresh Troop process; /summary timed from this process while loaded. */
-export async function measureOne(n, cadence, { profileDir = null, cpuProfDir = null, variant = "current", log = () => undefined } = {}) {
+export async function measureOne(n, cadence, { profileDir = null, cpuProfDir = null, heapDir = null, variant = "current", log = () => undefined } = {}) {
   const hub = await startFakeHubProcess();
   try {
     return await new Promise((resolve, reject) => {
       const cpuProf = cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", cpuProfDir, "--cpu-prof-name", `scale-${n}-${cadence}-${variant}-${Date.now()}.cpuprofile`, "--cpu-prof-interval", "1000"] : [];
-      const proc = spawn(process.execPath, [...cpuProf, SELF, "--child", String(n), "--cadence", cadence, "--variant", variant, "--hub", hub.url, ...(profileDir ? ["--profile", profileDir] : [])], { stdio: ["ignore", "inherit", "inherit", "ipc"], env: { ...process.env, FAKE_HUB_ADMIN_TOKEN: hub.adminToken } });
+      const proc = spawn(process.execPath, [...cpuProf, SELF, "--child", String(n), "--cadence", cadence, "--variant", variant, "--hub", hub.url, ...(profileDir ? ["--profile", profileDir] : []), ...(heapDir ? ["--heap-profile", heapDir] : [])], { stdio: ["ignore", "inherit", "inherit", "ipc"], env: { ...process.env, FAKE_HUB_ADMIN_TOKEN: hub.adminToken } });
       let result = null;
       let probing = null;
       // open file descriptors of the Troop process, read from here (no cost to its event loop)
@@ -300,12 +316,12 @@ export async function measureOne(n, cadence, { profileDir = null, cpuProfDir = n
 }
 
 /** One run: every N. */
-export async function measure({ log = () => undefined, points: which = POINTS, profileDir = null, cpuProfDir = null } = {}) {
+export async function measure({ log = () => undefined, points: which = POINTS, profileDir = null, cpuProfDir = null, heapDir = null } = {}) {
   const points = [];
   for (const { n, cadence, variant = "current" } of which) {
     log(`  N=${n} ${cadence} ${variant} …`);
     const load0 = loadavg()[0];
-    const p = await measureOne(n, cadence, { profileDir, cpuProfDir, variant, log });
+    const p = await measureOne(n, cadence, { profileDir, cpuProfDir, heapDir, variant, log });
     p.variant = variant;
     p.loadavg = [load0, loadavg()[0]];
     log(`  N=${n} ${cadence}: ${p.executionsPerSec.toFixed(0)} executions/s, lag p99 ${p.lagP99Ms.toFixed(1)} ms, CPU ${p.cpuPercent.toFixed(0)} %, RSS ${mb(p.rssMedian)} MB, /summary p99 ${p.summaryP99Ms?.toFixed(1)} ms`);
@@ -415,11 +431,11 @@ function beforeAfter(runs) {
       "",
       `### Before and after issue 9's fixes: ${n.toLocaleString("en-US")} monkeys, ${cadence} (${CADENCES[cadence]})`,
       "",
-      `The same build and the same run, one point after the other (fresh fake hub and Troop process each): **before** = the code before the fixes put back in the child process (point \`${n}:${cadence}:before\`, code in \`bench/legacy.mjs\`): \`SecretScrubber\` as one RegExp alternation of every secret, recompiled after each new secret; \`Business.phase\` building a \`PhaseTimeoutError\` (with its stack trace) at the start of every phase; \`HttpClient\` with no limit of requests in flight per origin; **after** = dist/ as built (\`src/services/secrets.ts\`: prefix index + rolling hash, linear in the text whatever the number of secrets; \`src/businesses/base.ts\`: the timeout error built only when the timer fires; \`src/clients/http.ts\`: at most 256 requests waiting for headers per origin, the rest in line). Medians over ${before.length} / ${after.length} run(s), spread in brackets.`,
+      `The same build and the same run, one point after the other (fresh fake hub and Troop process each): **before** = the code before the fixes put back in the child process (point \`${n}:${cadence}:before\`, code in \`bench/legacy.mjs\`): \`SecretScrubber\` as one RegExp alternation of every secret, recompiled after each new secret; \`Business.phase\` building a \`PhaseTimeoutError\` (with its stack trace) at the start of every phase; \`HttpClient\` with no limit of requests in flight per origin; an \`AbortController\` and \`abort\` listeners per phase and per pause; \`KernelConnection\` serialising each \`execute_request\` whole and copying every inbound message through \`inboundMessageSchema\`; **after** = dist/ as built (\`src/services/secrets.ts\`: prefix index + rolling hash, linear in the text whatever the number of secrets; \`src/businesses/base.ts\`: the timeout error built only when the timer fires, one timer and no listener per phase (\`src/businesses/deadline.ts\`), the controller reused while nothing listens to it; \`src/clients/http.ts\`: at most 256 requests waiting for headers per origin, the rest in line; \`src/clients/jupyterlab/\`: \`execute_request\` from constant parts sent as one write, inbound messages checked with \`inboundEnvelopeSchema\` (no copies), frames not ours dropped before parsing). Medians over ${before.length} / ${after.length} run(s), spread in brackets.`,
       "",
       table([`${n.toLocaleString("en-US")} monkeys, ${cadence}`, "Before", "After", "After / before"], rows),
       "",
-      `- 1-minute load average at the start and end of each point (the machine's 2 cores are shared with other work): before ${before.map((p) => (p.loadavg ?? []).map((l) => l.toFixed(1)).join(" → ")).join("; ")}; after ${after.map((p) => (p.loadavg ?? []).map((l) => l.toFixed(1)).join(" → ")).join("; ")}. The profiles of both processes and what they show are in docs/performance-notes.md §5.`,
+      `- 1-minute load average at the start and end of each point (the machine's 2 cores are shared with other work): before ${before.map((p) => (p.loadavg ?? []).map((l) => l.toFixed(1)).join(" → ")).join("; ")}; after ${after.map((p) => (p.loadavg ?? []).map((l) => l.toFixed(1)).join(" → ")).join("; ")}. The profiles of both processes and what they show are in docs/performance-notes.md §5 (paced) and §7 (busy).`,
     );
   }
   return out.join("\n");
@@ -440,19 +456,19 @@ function fdLimit() {
 // ---------------------------------------------------------------- entry point
 
 if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
-  const { values } = parseArgs({ options: { child: { type: "string" }, cadence: { type: "string", default: "busy" }, variant: { type: "string", default: "current" }, hub: { type: "string" }, points: { type: "string" }, profile: { type: "string" }, "cpu-prof": { type: "string" }, json: { type: "string" } } });
+  const { values } = parseArgs({ options: { child: { type: "string" }, cadence: { type: "string", default: "busy" }, variant: { type: "string", default: "current" }, hub: { type: "string" }, points: { type: "string" }, profile: { type: "string" }, "heap-profile": { type: "string" }, "cpu-prof": { type: "string" }, json: { type: "string" } } });
   if (values.child) {
     await childMain(() => {
       const n = Number(values.child);
       if (!Number.isInteger(n) || n < 1) throw new Error(`--child needs a monkey count, got ${values.child}`);
       if (!CADENCES[values.cadence]) throw new Error(`--cadence must be one of ${Object.keys(CADENCES).join(", ")}`);
       if (!VARIANTS.includes(values.variant)) throw new Error(`--variant must be one of ${VARIANTS.join(", ")}`);
-      return child(n, values.cadence, values.hub, process.env.FAKE_HUB_ADMIN_TOKEN, values.profile ?? null, values.variant);
+      return child(n, values.cadence, values.hub, process.env.FAKE_HUB_ADMIN_TOKEN, values.profile ?? null, values.variant, values["heap-profile"] ?? null);
     });
   } else {
     // --points 1000:busy,10000:paced,10000:paced:legacy-scrubber
     const points = values.points ? values.points.split(",").map((p) => ({ n: Number(p.split(":")[0]), cadence: p.split(":")[1] ?? "busy", variant: p.split(":")[2] ?? "current" })) : POINTS;
-    const run = await measure({ log: (m) => console.error(m), points, profileDir: values.profile ?? null, cpuProfDir: values["cpu-prof"] ?? null });
+    const run = await measure({ log: (m) => console.error(m), points, profileDir: values.profile ?? null, cpuProfDir: values["cpu-prof"] ?? null, heapDir: values["heap-profile"] ?? null });
     run.command = commandLine();
     if (values.json) writeFileSync(values.json, JSON.stringify(run)); // to render or merge later
     for (const p of run.points) console.error(JSON.stringify({ ...p, failedPhases: p.failedPhases }));

@@ -9,6 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { CodeExecutionError, MonkeyError, PhaseTimeoutError, toMonkeyError, type MonkeyContext } from "../errors.js";
 import type { Execution, ExecutionError, ImageInfo, PhaseRecord } from "../models/execution.js";
+import { ControllerPool, Deadline, type Stoppable } from "./deadline.js";
 import type { BaseOptions } from "./options.js";
 import type { BusinessContext, BusinessState } from "./types.js";
 
@@ -32,7 +33,12 @@ export abstract class Business<O extends BaseOptions = BaseOptions> {
   /** Image of the current lab, when the business knows it. */
   image: ImageInfo | null = null;
   protected readonly ctx: BusinessContext<O>;
-  private readonly stopper = new AbortController();
+  /** Set once by `stop()`. */
+  private stopRequested = false;
+  /** Running phases (unless `ignoreStop`) and pauses: what `stop()` wakes. */
+  private readonly wakers = new Set<Stoppable>();
+  /** The phases' abort controllers, reused while nothing listens to them. */
+  private readonly controllers = new ControllerPool();
   private started = false;
   private phases: PhaseRecord[] = [];
   private extras: Partial<Pick<Execution, "notebook" | "artifact" | "note" | "details">> = {};
@@ -80,7 +86,7 @@ export abstract class Business<O extends BaseOptions = BaseOptions> {
   }
 
   get stopping(): boolean {
-    return this.stopper.signal.aborted;
+    return this.stopRequested;
   }
 
   /** Run until stopped (or, with `maxIterations`, until that many iterations ran). */
@@ -91,7 +97,11 @@ export abstract class Business<O extends BaseOptions = BaseOptions> {
 
   /** Ask the loop to stop and wait until shutdown and close are done. */
   async stop(): Promise<void> {
-    if (!this.stopping) this.stopper.abort(new StoppedError());
+    if (!this.stopRequested) {
+      this.stopRequested = true;
+      // wake every running phase (it throws StoppedError) and pause (it resolves false)
+      for (const w of [...this.wakers]) w.stop();
+    }
     await this.running;
   }
 
@@ -168,36 +178,34 @@ export abstract class Business<O extends BaseOptions = BaseOptions> {
   /**
    * Run `fn` as phase `name` with a time limit. `fn` gets a signal that aborts on timeout or
    * stop; even if `fn` ignores it, the phase returns at once (the late result is dropped).
-   * During shutdown (`ignoreStop`), the stop signal does not abort the phase.
+   * During shutdown (`ignoreStop`), the stop signal does not abort the phase. The signal is
+   * valid until `fn`'s promise settles: a signal left without listeners and never aborted is
+   * handed to the next phase ({@link ControllerPool}).
    */
   protected async phase<T>(name: string, limitMs: number, fn: (signal: AbortSignal) => Promise<T>, opts: { ignoreStop?: boolean } = {}): Promise<T> {
-    if (this.stopping && !opts.ignoreStop) throw new StoppedError();
+    const stoppable = !opts.ignoreStop;
+    if (stoppable && this.stopRequested) throw new StoppedError();
     const previous = this.currentPhase;
     this.currentPhase = name;
     const start = Date.now();
-    // The timeout error is built only when the timer fires: an Error captures a stack trace, and
-    // building one per phase was ~7 % of the CPU at 10,000 monkeys (docs/performance-notes.md).
-    let timeout = null as PhaseTimeoutError | null;
-    // One controller per phase, aborted by its timer or (unless ignoreStop) by stop. Linked by a
-    // listener removed in `finally`: Node 20's AbortSignal.any keeps every dependent of a
-    // long-lived signal alive (nodejs/node#55351), which leaked memory per phase.
-    const controller = new AbortController();
-    const handle = setTimeout(() => controller.abort((timeout = new PhaseTimeoutError(name, limitMs, this.context()))), limitMs);
-    const onStop = () => controller.abort(new StoppedError());
-    if (!opts.ignoreStop) this.stopper.signal.addEventListener("abort", onStop, { once: true });
-    const signal = controller.signal;
+    // One timer and no listener (docs/performance-notes.md §7): the deadline aborts the signal
+    // and rejects at once on timeout or stop; the timeout error is built only when the timer
+    // fires (an Error captures a stack trace: building one per phase was ~7 % of the CPU).
+    const controller = this.controllers.take();
+    const deadline = new Deadline(controller, limitMs, () => new PhaseTimeoutError(name, limitMs, this.context()), fn, newStoppedError);
+    if (stoppable) this.wakers.add(deadline);
     let ok = false;
     try {
-      const result = await raceAbort(fn(signal), signal);
+      const result = await deadline.promise;
       ok = true;
       return result;
     } catch (err) {
-      if (timeout) throw timeout;
-      if (this.stopper.signal.aborted && !opts.ignoreStop) throw new StoppedError();
+      if (deadline.timedOut) throw deadline.reason;
+      if (stoppable && this.stopRequested) throw new StoppedError();
       throw toMonkeyError(err, name, this.context());
     } finally {
-      clearTimeout(handle);
-      this.stopper.signal.removeEventListener("abort", onStop);
+      if (stoppable) this.wakers.delete(deadline);
+      this.controllers.give(controller);
       this.phases.push({ name, started_at: new Date(start).toISOString(), duration_ms: Date.now() - start, ok });
       this.currentPhase = previous;
     }
@@ -221,22 +229,26 @@ export abstract class Business<O extends BaseOptions = BaseOptions> {
 
   /** Interruptible sleep. Resolves false if the monkey is stopping. */
   protected pause(ms: number, phaseName?: string): Promise<boolean> {
-    if (this.stopping) return Promise.resolve(false);
+    if (this.stopRequested) return Promise.resolve(false);
     // even a zero pause yields to the event loop, so a loop with no idle cannot starve it
-    if (ms <= 0) return new Promise((resolve) => setImmediate(() => resolve(!this.stopping)));
+    if (ms <= 0) return new Promise((resolve) => setImmediate(() => resolve(!this.stopRequested)));
     const previous = this.currentPhase;
     if (phaseName) this.currentPhase = phaseName;
     return new Promise((resolve) => {
-      const signal = this.stopper.signal;
-      const done = (value: boolean) => {
-        clearTimeout(handle);
-        signal.removeEventListener("abort", onAbort);
-        if (phaseName) this.currentPhase = previous;
-        resolve(value);
+      // one object, one timer, woken by stop() through `wakers` (no listener on a signal)
+      const pause: Stoppable & { handle: ReturnType<typeof setTimeout> | null } = {
+        handle: null,
+        stop: () => {
+          if (!pause.handle) return;
+          clearTimeout(pause.handle);
+          pause.handle = null;
+          this.wakers.delete(pause);
+          if (phaseName) this.currentPhase = previous;
+          resolve(!this.stopRequested);
+        },
       };
-      const onAbort = () => done(false);
-      const handle = setTimeout(() => done(true), ms);
-      signal.addEventListener("abort", onAbort, { once: true });
+      pause.handle = setTimeout(wake, ms, pause);
+      this.wakers.add(pause);
     });
   }
 
@@ -293,6 +305,15 @@ function describeError(err: MonkeyError): ExecutionError {
 /** A time-ordered unique id: start time in ms (hex, fixed width) + random part. */
 export function executionId(startedAt: Date): string {
   return `${startedAt.getTime().toString(16).padStart(12, "0")}-${randomUUID().slice(0, 18)}`;
+}
+
+/** A pause's timer fired: resolve it as not stopped. */
+function wake(pause: Stoppable): void {
+  pause.stop();
+}
+
+function newStoppedError(): StoppedError {
+  return new StoppedError();
 }
 
 /** Resolve/reject with `promise`, or reject as soon as `signal` aborts. */

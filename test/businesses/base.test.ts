@@ -86,4 +86,59 @@ describe("Business base class", () => {
     expect(fired).toBe(true);
     expect(b.successCount).toBeGreaterThan(10);
   });
+
+  it("hands a phase's signal to the next phase only when it was not aborted and nothing listens to it", async () => {
+    const records: Execution[] = [];
+    const signals: AbortSignal[] = [];
+    let n = 0;
+    const b = new Scripted(
+      async (s) => {
+        signals.push(s);
+        n++;
+        if (n === 2) s.addEventListener("abort", () => undefined); // left behind, as fetch does
+        if (n === 4) await hang(); // times out: its signal is aborted
+      },
+      records,
+      { options: { idle_time: 0, error_idle_time: 0 } },
+    );
+    void b.run();
+    await waitFor("six phases", () => signals.length >= 6, 5000);
+    await b.stop();
+    expect(signals[1]).toBe(signals[0]);
+    expect(signals[2]).not.toBe(signals[1]);
+    expect(signals[3]).toBe(signals[2]);
+    expect(signals[3]!.aborted).toBe(true);
+    expect(signals[4]).not.toBe(signals[3]);
+    expect(signals[4]!.aborted).toBe(false);
+    expect(records[3]!.error).toMatchObject({ phase: "work", failure_class: "timeout" });
+  });
+
+  it("wakes a pause at once on stop, and aborts a running phase's signal with StoppedError", async () => {
+    const records: Execution[] = [];
+    let seen: AbortSignal | null = null;
+    const slow = new Scripted(
+      (s) => {
+        seen = s;
+        return new Promise((_, reject) => s.addEventListener("abort", () => reject(s.reason)));
+      },
+      records,
+      { options: { idle_time: 60 } },
+    );
+    void slow.run();
+    await waitFor("the phase", () => seen !== null, 5000);
+    await slow.stop();
+    expect(seen!.aborted).toBe(true);
+    expect((seen!.reason as Error).name).toBe("StoppedError");
+    expect(records).toHaveLength(0); // interrupted by stop: not a result
+
+    const idle = new Scripted(async () => undefined, records, { options: { idle_time: 60 } });
+    void idle.run();
+    await waitFor("a success", () => idle.successCount >= 1, 5000);
+    await new Promise((r) => setTimeout(r, 20)); // in its 60 s idle
+    expect(idle.currentPhase).toBe("idle");
+    const t = Date.now();
+    await idle.stop();
+    expect(Date.now() - t).toBeLessThan(100);
+    expect(idle.state).toBe("stopped");
+  });
 });

@@ -11,12 +11,12 @@ import { KernelDiedError } from "../../errors.js";
 import {
   displayContentSchema,
   errorContentSchema,
-  executeReplySchema,
-  executeRequest,
+  executeReplyFieldsSchema,
+  ExecuteRequestWriter,
   executeResultSchema,
-  inboundMessageSchema,
-  statusContentSchema,
-  streamContentSchema,
+  inboundEnvelopeSchema,
+  statusStateSchema,
+  streamFieldsSchema,
   stripAnsi,
   type NbOutput,
 } from "./messages.js";
@@ -50,6 +50,8 @@ export interface ExecuteOptions {
 }
 
 const DEFAULT_MAX_OUTPUT_CHARS = 16_000_000;
+/** `ws.send` options of an execute_request sent as a Buffer: still a text frame, as the protocol wants. */
+const TEXT_FRAME = { binary: false } as const;
 
 /** Python raised: name, value and the ANSI-stripped traceback. */
 export class KernelExecutionError extends Error {
@@ -65,6 +67,7 @@ export class KernelExecutionError extends Error {
 
 interface Pending {
   msgId: string;
+  signal: AbortSignal;
   out: ExecuteOutput;
   collect: OutputCollector | null;
   outputChars: number;
@@ -75,7 +78,7 @@ interface Pending {
   replied: boolean;
   idle: boolean;
   resolve(out: ExecuteOutput): void;
-  reject(err: Error): void;
+  reject(err: unknown): void;
 }
 
 /** A connected kernel channel. One execution at a time, like a notebook. */
@@ -83,11 +86,21 @@ export class KernelConnection {
   private pending: Pending | null = null;
   private readonly session = randomUUID();
   private closedError: Error | null = null;
+  private readonly requests: ExecuteRequestWriter;
+  /** The abort listener of the running execution (one execution at a time: one function for all). */
+  private readonly onAbort = (): void => {
+    const p = this.pending;
+    if (!p) return;
+    this.settle(p);
+    p.reject(p.signal.reason);
+  };
 
   private constructor(
     private readonly socket: WebSocket,
+    // kept for bench/legacy.mjs's old `execute`, which serialises each request whole
     private readonly username: string,
   ) {
+    this.requests = new ExecuteRequestWriter(this.session, username);
     socket.on("message", (data) => this.onMessage(data));
     socket.on("close", (code) => this.fail(new KernelDiedError(`kernel connection lost: websocket closed (code ${code})`)));
     socket.on("error", (err) => this.fail(err));
@@ -123,16 +136,13 @@ export class KernelConnection {
   execute(code: string, signal: AbortSignal, opts: ExecuteOptions = {}): Promise<ExecuteOutput> {
     if (this.closedError) return Promise.reject(this.closedError);
     if (this.pending) return Promise.reject(new Error("an execution is already running on this kernel"));
-    const { msgId, message } = executeRequest(code, this.session, this.username, { storeHistory: opts.storeHistory ?? true });
+    if (signal.aborted) return Promise.reject(signal.reason);
+    const { msgId, message } = this.requests.write(code, opts.storeHistory ?? true);
     return new Promise<ExecuteOutput>((resolve, reject) => {
-      const onAbort = () => {
-        this.pending = null;
-        reject(signal.reason);
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-      const done = () => signal.removeEventListener("abort", onAbort);
+      signal.addEventListener("abort", this.onAbort);
       this.pending = {
         msgId,
+        signal,
         out: { stdout: "", stderr: "", result: null },
         collect: opts.collect ?? null,
         outputChars: 0,
@@ -141,11 +151,19 @@ export class KernelConnection {
         error: null,
         replied: false,
         idle: false,
-        resolve: (out) => (done(), resolve(out)),
-        reject: (err) => (done(), reject(err)),
+        resolve,
+        reject,
       };
-      this.socket.send(message);
+      // As bytes, in a text frame: `ws` then frames and masks it into one buffer and makes one
+      // write (a string costs a second copy of the header and a corked two-buffer writev).
+      this.socket.send(Buffer.from(message), TEXT_FRAME);
     });
+  }
+
+  /** The execution `p` is over: forget it and stop listening to its signal (before resolving or rejecting it). */
+  private settle(p: Pending): void {
+    if (this.pending === p) this.pending = null;
+    p.signal.removeEventListener("abort", this.onAbort);
   }
 
   /** Close the websocket (the kernel itself is shut down by deleting the session). */
@@ -159,78 +177,84 @@ export class KernelConnection {
   private onMessage(data: WebSocket.RawData): void {
     const p = this.pending;
     if (!p) return;
+    const text = data.toString();
+    // Not ours, and not a status (which may announce a dead kernel whatever its parent): drop it
+    // before parsing (e.g. iopub traffic of another client of the kernel). A message of ours
+    // holds our msg_id in its parent_header; a status, the JSON string "status".
+    if (!text.includes(p.msgId) && !text.includes('"status"')) return;
     let parsed;
     try {
-      parsed = inboundMessageSchema.safeParse(JSON.parse(data.toString()));
+      parsed = inboundEnvelopeSchema.safeParse(JSON.parse(text));
     } catch {
       return; // binary or non-JSON frames are not ours
     }
     if (!parsed.success) return;
     const msg = parsed.data;
-    const c = msg.content;
-    if (msg.header.msg_type === "status") {
+    const type = msg.header.msg_type;
+    const c = msg.content ?? {};
+    if (type === "status") {
       // jupyter-server announces a dying kernel with a status message of no parent
-      const state = statusContentSchema.safeParse(c).data?.execution_state;
+      const state = statusStateSchema.safeParse(c).data?.execution_state;
       if (state === "dead" || state === "restarting") {
-        this.pending = null;
+        this.settle(p);
         p.reject(new KernelDiedError(`kernel died while running code (status ${state})`));
         return;
       }
-    }
-    if ((msg.parent_header as { msg_id?: string }).msg_id !== p.msgId) return;
-    switch (msg.header.msg_type) {
-      case "stream": {
-        const s = streamContentSchema.safeParse(c);
-        if (s.success) {
-          p.out[s.data.name === "stderr" ? "stderr" : "stdout"] += s.data.text;
-          addOutput(p, { output_type: "stream", name: s.data.name, text: s.data.text });
+      if ((msg.parent_header as { msg_id?: string }).msg_id !== p.msgId) return;
+      if (state === "idle") p.idle = true;
+    } else {
+      if ((msg.parent_header as { msg_id?: string }).msg_id !== p.msgId) return;
+      switch (type) {
+        case "stream": {
+          const s = streamFieldsSchema.safeParse(c);
+          if (s.success) {
+            p.out[s.data.name === "stderr" ? "stderr" : "stdout"] += s.data.text;
+            if (p.collect) addOutput(p, { output_type: "stream", name: s.data.name, text: s.data.text });
+          }
+          break;
         }
-        break;
-      }
-      case "display_data": {
-        const d = displayContentSchema.safeParse(c);
-        if (d.success) addOutput(p, { output_type: "display_data", data: d.data.data, metadata: d.data.metadata });
-        break;
-      }
-      case "execute_result": {
-        const r = executeResultSchema.safeParse(c);
-        if (r.success && typeof r.data.data["text/plain"] === "string") p.out.result = r.data.data["text/plain"];
-        if (r.success) addOutput(p, { output_type: "execute_result", data: r.data.data, metadata: r.data.metadata ?? {}, execution_count: r.data.execution_count ?? null });
-        break;
-      }
-      case "error": {
-        const e = errorContentSchema.safeParse(c);
-        if (e.success) {
-          p.error = new KernelExecutionError(e.data.ename, e.data.evalue, stripAnsi(e.data.traceback.join("\n")));
-          addOutput(p, { output_type: "error", ename: e.data.ename, evalue: e.data.evalue, traceback: e.data.traceback });
+        case "display_data": {
+          const d = displayContentSchema.safeParse(c);
+          if (d.success) addOutput(p, { output_type: "display_data", data: d.data.data, metadata: d.data.metadata });
+          break;
         }
-        break;
-      }
-      case "clear_output":
-        if (p.collect) {
-          if (c["wait"] === true) p.clearPending = true;
-          else p.collect.outputs.length = 0;
+        case "execute_result": {
+          const r = executeResultSchema.safeParse(c);
+          if (r.success && typeof r.data.data["text/plain"] === "string") p.out.result = r.data.data["text/plain"];
+          if (r.success) addOutput(p, { output_type: "execute_result", data: r.data.data, metadata: r.data.metadata ?? {}, execution_count: r.data.execution_count ?? null });
+          break;
         }
-        break;
-      case "execute_input":
-        if (p.collect && typeof c["execution_count"] === "number") p.collect.executionCount = c["execution_count"];
-        break;
-      case "status":
-        if (statusContentSchema.safeParse(c).data?.execution_state === "idle") p.idle = true;
-        break;
-      case "execute_reply": {
-        p.replied = true;
-        const r = executeReplySchema.safeParse(c);
-        if (r.success && p.collect && typeof r.data.execution_count === "number") p.collect.executionCount = r.data.execution_count;
-        if (r.success && r.data.status !== "ok" && !p.error) {
-          p.error = new KernelExecutionError(r.data.ename ?? "ExecutionError", r.data.evalue ?? r.data.status, stripAnsi((r.data.traceback ?? []).join("\n")));
+        case "error": {
+          const e = errorContentSchema.safeParse(c);
+          if (e.success) {
+            p.error = new KernelExecutionError(e.data.ename, e.data.evalue, stripAnsi(e.data.traceback.join("\n")));
+            addOutput(p, { output_type: "error", ename: e.data.ename, evalue: e.data.evalue, traceback: e.data.traceback });
+          }
+          break;
         }
-        break;
+        case "clear_output":
+          if (p.collect) {
+            if (c["wait"] === true) p.clearPending = true;
+            else p.collect.outputs.length = 0;
+          }
+          break;
+        case "execute_input":
+          if (p.collect && typeof c["execution_count"] === "number") p.collect.executionCount = c["execution_count"];
+          break;
+        case "execute_reply": {
+          p.replied = true;
+          const r = executeReplyFieldsSchema.safeParse(c);
+          if (r.success && p.collect && typeof r.data.execution_count === "number") p.collect.executionCount = r.data.execution_count;
+          if (r.success && r.data.status !== "ok" && !p.error) {
+            p.error = new KernelExecutionError(r.data.ename ?? "ExecutionError", r.data.evalue ?? r.data.status, stripAnsi((r.data.traceback ?? []).join("\n")));
+          }
+          break;
+        }
       }
     }
     // idle and execute_reply arrive in either order: finish when both are in
     if (p.replied && p.idle) {
-      this.pending = null;
+      this.settle(p);
       if (p.error) p.reject(p.error);
       else p.resolve(p.out);
     }
@@ -239,8 +263,9 @@ export class KernelConnection {
   private fail(err: Error): void {
     this.closedError = err;
     const p = this.pending;
-    this.pending = null;
-    p?.reject(err);
+    if (!p) return;
+    this.settle(p);
+    p.reject(err);
   }
 }
 

@@ -18,6 +18,23 @@ export const inboundMessageSchema = z.looseObject({
 });
 export type InboundMessage = z.output<typeof inboundMessageSchema>;
 
+/**
+ * What the kernel client reads of every inbound message, accepting exactly what
+ * `inboundMessageSchema` accepts, with the same values for these fields, but without copying
+ * the rest: `z.object` strips unknown keys where `z.looseObject` copied them, and `content` is
+ * only checked to be an object (`z.record` copied every content); the fields used are validated
+ * by the schema of their message type. Per-message zod work was ~5 % of the CPU at 10,000 busy
+ * monkeys (docs/performance-notes.md §7).
+ */
+export const inboundEnvelopeSchema = z.object({
+  channel: z.string(),
+  header: z.object({ msg_id: z.string(), msg_type: z.string() }),
+  // any object; its msg_id if a string, else undefined (as `inboundMessageSchema`'s union), in one pass
+  parent_header: z.object({ msg_id: z.string().optional().catch(undefined) }).default({}),
+  // what `z.record(z.string(), z.unknown())` accepts of a JSON value (an object, not an array), checked without copying it
+  content: z.custom<Record<string, unknown>>((v) => typeof v === "object" && v !== null && !Array.isArray(v)).optional(),
+});
+
 export const streamContentSchema = z.looseObject({ name: z.string(), text: z.string() });
 export const errorContentSchema = z.looseObject({
   ename: z.string(),
@@ -25,7 +42,17 @@ export const errorContentSchema = z.looseObject({
   traceback: z.array(z.string()).default([]),
 });
 export const statusContentSchema = z.looseObject({ execution_state: z.string() });
+/** The same checks as `statusContentSchema` / `streamContentSchema` / `executeReplySchema`, keeping only the fields the kernel client reads (no copy of the others). */
+export const statusStateSchema = z.object({ execution_state: z.string() });
+export const streamFieldsSchema = z.object({ name: z.string(), text: z.string() });
 export const executeReplySchema = z.looseObject({
+  status: z.enum(["ok", "error", "aborted"]),
+  execution_count: z.number().nullable().optional(),
+  ename: z.string().optional(),
+  evalue: z.string().optional(),
+  traceback: z.array(z.string()).optional(),
+});
+export const executeReplyFieldsSchema = z.object({
   status: z.enum(["ok", "error", "aborted"]),
   execution_count: z.number().nullable().optional(),
   ename: z.string().optional(),
@@ -64,6 +91,35 @@ export function executeRequest(code: string, session: string, username: string, 
     content: { code, silent: false, store_history: opts.storeHistory ?? true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
   };
   return { msgId, message: JSON.stringify(message) };
+}
+
+/**
+ * `execute_request`s of one kernel connection, serialised as {@link executeRequest} does (the
+ * same JSON, byte for byte) from constant parts: only the id and the date change between two
+ * executions of the same code, so the rest (username, session, content with the code) is
+ * serialised once, not per execution.
+ */
+export class ExecuteRequestWriter {
+  private readonly headerMiddle: string;
+  private lastCode: string | null = null;
+  private lastStoreHistory = true;
+  private lastTail = "";
+
+  constructor(session: string, username: string) {
+    this.headerMiddle = `","username":${JSON.stringify(username)},"session":${JSON.stringify(session)},"msg_type":"execute_request","version":"5.3","date":"`;
+  }
+
+  /** The message for `code` with a fresh `msg_id` (returned) and the current date. */
+  write(code: string, storeHistory = true): { msgId: string; message: string } {
+    if (code !== this.lastCode || storeHistory !== this.lastStoreHistory) {
+      const content = { code, silent: false, store_history: storeHistory, user_expressions: {}, allow_stdin: false, stop_on_error: true };
+      this.lastTail = `"},"parent_header":{},"metadata":{},"channel":"shell","buffers":[],"content":${JSON.stringify(content)}}`;
+      this.lastCode = code;
+      this.lastStoreHistory = storeHistory;
+    }
+    const msgId = randomUUID();
+    return { msgId, message: `{"header":{"msg_id":"${msgId}${this.headerMiddle}${new Date().toISOString()}${this.lastTail}` };
+  }
 }
 
 /** Remove ANSI escape sequences (colours in IPython tracebacks). */
