@@ -28,7 +28,12 @@ export const githubConfigSchema = z
     concurrency: z.number().int().min(0).max(100).default(1).meta({ description: "Checks run at once (at most the number of users; 0 holds the queue)" }),
     cellTimeout: duration("Limit for one cell of a checked notebook").default(300_000),
     notebookTimeout: duration("Limit for one checked notebook").default(1_800_000),
-    maxAttempts: z.number().int().min(1).max(10).default(3).meta({ description: "Starts of one check (a check in progress when Troop stopped is run again); then it completes as failed" }),
+    maxAttempts: z.number().int().min(1).max(10).default(3).meta({ description: "Starts of one check (a check in progress when Troop stopped, or that failed inside Troop, is run again); then it completes as failed" }),
+    retryDelay: duration("Wait before a check that failed inside Troop (not in its notebooks) runs again; doubled at each further attempt").default(30_000),
+    forkPullRequests: z
+      .enum(["skip", "run"])
+      .default("skip")
+      .meta({ description: "Pull requests from forks: skip (the check completes neutral at once; an outsider's code never runs as a CI bot) or run (like any pull request)", examples: ["skip"] }),
     recentChecks: z.number().int().min(0).max(500).default(20).meta({ description: "Recent checks shown in GET /summary and on the dashboard" }),
   })
   .superRefine((c, ctx) => {

@@ -45,6 +45,7 @@ export const checkJobSchema = z.strictObject({
   head_ref: z.string().nullable(),
   base_sha: z.string().nullable(),
   pr_number: z.number().int().nullable(),
+  fork: z.boolean().meta({ description: "The pull request's head is in another repository (a fork)" }),
   check_run_id: z.number().int().nullable(),
   installation_id: z.number().int(),
   status: checkStatusSchema,
@@ -54,7 +55,8 @@ export const checkJobSchema = z.strictObject({
   started_at: z.string().nullable(),
   completed_at: z.string().nullable(),
   attempts: z.number().int(),
-  result: checkResultSchema.nullable(),
+  not_before: z.string().nullable().meta({ description: "A queued retry waits until then" }),
+  result: checkResultSchema.nullable().meta({ description: "Set when completed, or while in progress when only reporting it to GitHub is left" }),
 });
 export type CheckJob = z.output<typeof checkJobSchema>;
 

@@ -2,7 +2,9 @@
  * The queue of pull-request checks in the service's SQLite database (table `github_checks`,
  * migration `0004_github_checks`): a check is inserted `queued`, claimed `in_progress` (its
  * attempt counted) and `completed` with a conclusion and the result as JSON. At start-up,
- * checks left `in_progress` by a stopped process go back to `queued`, so nothing is lost.
+ * checks left `in_progress` by a stopped process go back to `queued`, so nothing is lost. A check
+ * that failed inside Troop goes back to `queued` with a `not_before` time (a back-off); one whose
+ * result is known but could not be reported keeps that result while it waits.
  * Rows are parsed with {@link checkJobSchema} when read. No credential is ever stored.
  * @module
  */
@@ -18,6 +20,7 @@ interface CheckTables {
     head_ref: string | null;
     base_sha: string | null;
     pr_number: number | null;
+    fork: Generated<number>;
     check_run_id: number | null;
     installation_id: number;
     status: string;
@@ -27,12 +30,13 @@ interface CheckTables {
     started_at: string | null;
     completed_at: string | null;
     attempts: number;
+    not_before: string | null;
     result: string | null;
   };
 }
 
 /** What is known when a check is queued. */
-export type NewCheckJob = Pick<CheckTables["github_checks"], "repo" | "clone_url" | "head_sha" | "head_ref" | "base_sha" | "pr_number" | "installation_id">;
+export type NewCheckJob = Pick<CheckTables["github_checks"], "repo" | "clone_url" | "head_sha" | "head_ref" | "base_sha" | "pr_number" | "installation_id"> & { fork: boolean };
 
 export class SqliteCheckStore {
   private readonly db: Kysely<CheckTables>;
@@ -49,7 +53,7 @@ export class SqliteCheckStore {
     const at = this.now().toISOString();
     const row = await this.db
       .insertInto("github_checks")
-      .values({ ...job, status: "queued", created_at: at, updated_at: at, attempts: 0, check_run_id: null, conclusion: null, started_at: null, completed_at: null, result: null })
+      .values({ ...job, fork: job.fork ? 1 : 0, status: "queued", created_at: at, updated_at: at, attempts: 0, not_before: null, check_run_id: null, conclusion: null, started_at: null, completed_at: null, result: null })
       .returningAll()
       .executeTakeFirstOrThrow();
     return parseRow(row);
@@ -60,20 +64,43 @@ export class SqliteCheckStore {
     await this.db.updateTable("github_checks").set({ check_run_id: checkRunId, updated_at: this.now().toISOString() }).where("id", "=", id).execute();
   }
 
-  /** Take the oldest queued check: it becomes in_progress and its attempt is counted. */
+  /** Take the oldest queued check that is due: it becomes in_progress and its attempt is counted. */
   async claimNext(): Promise<CheckJob | null> {
     return this.db.transaction().execute(async (tx) => {
-      const next = await tx.selectFrom("github_checks").select("id").where("status", "=", "queued").orderBy("id").limit(1).executeTakeFirst();
-      if (!next) return null;
       const at = this.now().toISOString();
+      const next = await tx
+        .selectFrom("github_checks")
+        .select("id")
+        .where("status", "=", "queued")
+        .where((eb) => eb.or([eb("not_before", "is", null), eb("not_before", "<=", at)]))
+        .orderBy("id")
+        .limit(1)
+        .executeTakeFirst();
+      if (!next) return null;
       const row = await tx
         .updateTable("github_checks")
-        .set((eb) => ({ status: "in_progress", started_at: at, updated_at: at, attempts: eb("attempts", "+", 1) }))
+        .set((eb) => ({ status: "in_progress", started_at: at, updated_at: at, not_before: null, attempts: eb("attempts", "+", 1) }))
         .where("id", "=", next.id)
         .returningAll()
         .executeTakeFirstOrThrow();
       return parseRow(row);
     });
+  }
+
+  /** When the next queued check waiting for a retry is due (null: none waits). */
+  async nextRetryAt(): Promise<Date | null> {
+    const row = await this.db.selectFrom("github_checks").select((eb) => eb.fn.min("not_before").as("at")).where("status", "=", "queued").executeTakeFirst();
+    return row?.at ? new Date(row.at) : null;
+  }
+
+  /** A check in progress that failed inside Troop goes back to the queue, due at `notBefore`. */
+  async requeue(id: number, notBefore: Date): Promise<void> {
+    await this.db.updateTable("github_checks").set({ status: "queued", not_before: notBefore.toISOString(), updated_at: this.now().toISOString() }).where("id", "=", id).where("status", "=", "in_progress").execute();
+  }
+
+  /** Keep the result of a check in progress whose report to GitHub is still to be made. */
+  async saveResult(id: number, result: CheckResult): Promise<void> {
+    await this.db.updateTable("github_checks").set({ result: JSON.stringify(checkResultSchema.parse(result)), updated_at: this.now().toISOString() }).where("id", "=", id).execute();
   }
 
   /** Complete a check with its conclusion and result. */
@@ -137,6 +164,6 @@ export class SqliteCheckStore {
   }
 }
 
-function parseRow(row: Omit<CheckTables["github_checks"], "id"> & { id: number }): CheckJob {
-  return checkJobSchema.parse({ ...row, result: row.result === null ? null : JSON.parse(row.result) });
+function parseRow(row: Omit<CheckTables["github_checks"], "id" | "fork"> & { id: number; fork: number }): CheckJob {
+  return checkJobSchema.parse({ ...row, fork: row.fork === 1, result: row.result === null ? null : JSON.parse(row.result) });
 }

@@ -100,6 +100,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("github_checks_run").on("github_checks").columns(["check_run_id"]).execute();
     },
   },
+  "0005_github_checks_retry_fork": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("github_checks").addColumn("fork", "integer", (c) => c.notNull().defaultTo(0)).execute(); // head in another repository
+      await db.schema.alterTable("github_checks").addColumn("not_before", "text").execute(); // a retry waits until then
+    },
+  },
 };
 
 /** Bring the database up to date; throws with the failing migration's name. */

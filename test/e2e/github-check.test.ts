@@ -3,7 +3,8 @@
  * local bare repository as the pull request's repository: a pull request that breaks a
  * notebook gets a failed check naming the notebook, the cell and the error; one that fixes it
  * a success; a re-request runs again; checks queued (or left in progress) when Troop stops
- * run after the restart; and a push to a flock's branch makes the flock pick up the commit.
+ * run after the restart; a push to a flock's branch makes the flock pick up the commit; and a
+ * pull request from a fork is not run by default, and runs with `github.forkPullRequests: run`.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
@@ -191,5 +192,29 @@ describe.skipIf(!hub)("GitHub pull-request checks and refresh on push", () => {
     const log = (await troop.api("GET", `${monkey}/log`)).raw;
     expect(log).toMatch(new RegExp(`commit ${c1}[\\s\\S]*using file://\\S+ at main: commit ${c2}`));
     expect((await troop.api("DELETE", "/flocks/ghnbs")).status).toBe(204);
+  }, 400_000);
+
+  it("runs a pull request from a fork only with forkPullRequests: run, its head fetched from the base repository", async () => {
+    // The fork's commit is on no branch of the base repository: GitHub keeps it as refs/pull/<n>/head there.
+    git("checkout", "-q", "-b", "fork-patch", "main");
+    writeFileSync(join(repo.work, "other.ipynb"), notebook([code("print('from a fork')")]));
+    git("commit", "-q", "-am", "a contribution from a fork");
+    const head = git("rev-parse", "HEAD");
+    git("push", "-q", "origin", "HEAD:refs/pull/9/head");
+    git("checkout", "-q", "main");
+    git("branch", "-q", "-D", "fork-patch");
+    fake.setPullFiles("acme", "nbs", 9, changedFiles(base, head));
+    const payload = (n: number) => pullRequestPayload({ action: "opened", number: n, headSha: head, headRef: "patch-1", baseSha: base, owner: "acme", repo: "nbs", cloneUrl: repo.url, installationId: 5, headRepo: "outsider/nbs" });
+
+    const skipped = (await deliver(troop, "pull_request", payload(9))).json() as { check: number };
+    const notRun = await completed(troop, skipped.check);
+    expect(notRun).toMatchObject({ head_sha: head, conclusion: "neutral", started_at: null, output: { title: "Not run: pull request from a fork" } });
+
+    await troop.close();
+    troop = await startTroop({ hubUrl: hub.url, adminToken: hub.adminToken, database, yaml: `logLevel: debug\nshutdownTimeout: 60s\n${githubYaml(fake, { concurrency: 1, users: 2, extra: { forkPullRequests: "run" } })}` });
+    const ran = (await deliver(troop, "pull_request", { ...payload(9), action: "synchronize" })).json() as { check: number };
+    const run = await completed(troop, ran.check);
+    expect(run).toMatchObject({ head_sha: head, conclusion: "success", output: { title: "1 notebook passed" } });
+    expect(await troop.container.github!.store.get(ran.check)).toMatchObject({ fork: true, attempts: 1, result: { commit: head } });
   }, 400_000);
 });

@@ -4,7 +4,8 @@
  * against the test public key), check runs (create, update; annotations appended per update,
  * at most 50 per request, output fields at most 65,535 characters), the files of a pull
  * request (paginated with a Link header) and a comparison of two commits. Every request is
- * recorded. Also: an RSA test key generated at run time, and webhook deliveries signed as
+ * recorded; chosen requests can be made to fail (`failRequests`, e.g. a 500 on the completing
+ * PATCH of a check run). Also: an RSA test key generated at run time, and webhook deliveries signed as
  * GitHub signs them (`X-Hub-Signature-256: sha256=<HMAC-SHA256 hex of the body>`).
  */
 import { createHmac, createVerify, generateKeyPairSync, randomBytes, randomUUID, type KeyObject, createPublicKey } from "node:crypto";
@@ -43,6 +44,16 @@ export interface RecordedRequest {
   status: number;
 }
 
+/** Requests the fake answers with an error instead of serving them (the next `times` that match). */
+export interface FailureRule {
+  method: string;
+  path: RegExp;
+  /** Only requests whose JSON body this accepts (default: all). */
+  when?: (body: any) => boolean;
+  times: number;
+  status?: number;
+}
+
 export interface FakeGitHub {
   url: string;
   appId: number;
@@ -54,6 +65,8 @@ export interface FakeGitHub {
   tokens: string[];
   setPullFiles(owner: string, repo: string, n: number, files: FakeFile[]): void;
   setCompare(owner: string, repo: string, basehead: string, files: FakeFile[]): void;
+  /** Fail the next matching requests (after authentication), as GitHub does when it has an incident. */
+  failRequests(rule: FailureRule): void;
   close(): Promise<void>;
 }
 
@@ -96,6 +109,7 @@ export async function startFakeGitHub(opts: { appId?: number } = {}): Promise<Fa
   const pullFiles = new Map<string, FakeFile[]>();
   const compares = new Map<string, FakeFile[]>();
   let nextRun = 1000;
+  const failures: FailureRule[] = [];
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
@@ -116,6 +130,11 @@ export async function startFakeGitHub(opts: { appId?: number } = {}): Promise<Fa
       return send(res, 201, { token, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: { checks: "write", contents: "read", pull_requests: "read" }, repository_selection: "all" });
     }
     if (!tokenOk(auth)) return send(res, 401, { message: "Bad credentials" });
+    const failure = failures.find((f) => f.times > 0 && f.method === req.method && f.path.test(url.pathname) && (f.when?.(body) ?? true));
+    if (failure) {
+      failure.times--;
+      return send(res, failure.status ?? 500, { message: "Server Error (fake)" });
+    }
     if (req.method === "POST" && (g = m(/^\/repos\/([^/]+)\/([^/]+)\/check-runs$/))) {
       if (typeof body?.name !== "string" || typeof body?.head_sha !== "string") return send(res, 422, { message: "name and head_sha are required" });
       const run: FakeCheckRun = { id: nextRun++, owner: g[1]!, repo: g[2]!, name: body.name, head_sha: body.head_sha, external_id: body.external_id ?? null, status: body.status ?? "queued", conclusion: null, started_at: null, completed_at: null, output: { title: null, summary: null, text: null }, annotations: [], updates: 0 };
@@ -187,6 +206,7 @@ export async function startFakeGitHub(opts: { appId?: number } = {}): Promise<Fa
     tokens,
     setPullFiles: (o, r, n, files) => void pullFiles.set(`${o}/${r}#${n}`, files),
     setCompare: (o, r, basehead, files) => void compares.set(`${o}/${r}:${basehead}`, files),
+    failRequests: (rule) => void failures.push(rule),
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
@@ -207,12 +227,14 @@ export function repository(owner: string, name: string, cloneUrl: string) {
   return { id: 1, name, full_name: `${owner}/${name}`, private: false, owner: { login: owner, type: "Organization" }, clone_url: cloneUrl, ssh_url: `git@github.com:${owner}/${name}.git`, html_url: `https://github.com/${owner}/${name}`, git_url: `git://github.com/${owner}/${name}.git`, default_branch: "main" };
 }
 
-/** A `pull_request` payload. */
-export function pullRequestPayload(o: { action: string; number: number; headSha: string; headRef: string; baseSha: string; owner: string; repo: string; cloneUrl: string; installationId: number }) {
+/** A `pull_request` payload; `headRepo` (owner/name) makes it a pull request from that fork. */
+export function pullRequestPayload(o: { action: string; number: number; headSha: string; headRef: string; baseSha: string; owner: string; repo: string; cloneUrl: string; installationId: number; headRepo?: string }) {
+  const [forkOwner = "", forkName = ""] = (o.headRepo ?? "").split("/");
+  const head = o.headRepo ? { sha: o.headSha, ref: o.headRef, repo: { ...repository(forkOwner, forkName, `https://github.com/${o.headRepo}.git`), id: 2, fork: true } } : { sha: o.headSha, ref: o.headRef };
   return {
     action: o.action,
     number: o.number,
-    pull_request: { number: o.number, state: "open", head: { sha: o.headSha, ref: o.headRef }, base: { sha: o.baseSha, ref: "main" } },
+    pull_request: { number: o.number, state: "open", head, base: { sha: o.baseSha, ref: "main" } },
     repository: repository(o.owner, o.repo, o.cloneUrl),
     organization: { login: o.owner },
     installation: { id: o.installationId },
@@ -224,8 +246,9 @@ export function pullRequestPayload(o: { action: string; number: number; headSha:
 export const SECRET = "webhook-secret-canary-5f1e";
 
 /** The `github` section of a test config (the private key as a JSON string). */
-export function githubYaml(fake: FakeGitHub, o: { concurrency?: number; users?: number } = {}): string {
+export function githubYaml(fake: FakeGitHub, o: { concurrency?: number; users?: number; extra?: Record<string, string | number> } = {}): string {
+  const extra = Object.entries(o.extra ?? {}).map(([k, v]) => `  ${k}: ${v}\n`).join("");
   const users = Array.from({ length: o.users ?? 1 }, (_, i) => `{ username: bot-troop-ci${i + 1} }`).join(", ");
-  return `github:\n  enabled: true\n  appId: ${fake.appId}\n  privateKey: ${JSON.stringify(fake.privateKey)}\n  webhookSecret: ${SECRET}\n  apiUrl: ${fake.url}\n  acceptedOrgs: [Acme]\n  environment: testenv\n  concurrency: ${o.concurrency ?? 1}\n  users: [${users}]\n  cellTimeout: 60s\n  notebookTimeout: 3m\n`;
+  return `github:\n  enabled: true\n  appId: ${fake.appId}\n  privateKey: ${JSON.stringify(fake.privateKey)}\n  webhookSecret: ${SECRET}\n  apiUrl: ${fake.url}\n  acceptedOrgs: [Acme]\n  environment: testenv\n  concurrency: ${o.concurrency ?? 1}\n  users: [${users}]\n  cellTimeout: 60s\n  notebookTimeout: 3m\n${extra}`;
 }
 

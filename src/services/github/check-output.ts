@@ -100,6 +100,31 @@ export function renderCheck(result: CheckResult, environment: string): CheckOutp
   return { conclusion, title, summary, text, annotations };
 }
 
+/**
+ * The output of a check Troop gave up on after failing inside itself `attempts` times (a
+ * storage or GitHub error, a bug): `failure`, like a check that could not run, so that a
+ * required check never passes unverified; the summary says it is not the pull request's fault.
+ */
+export function internalFailureOutput(reason: string, attempts: number, environment: string): CheckOutput {
+  const summary = bound(
+    `Troop failed internally while checking this commit on ${environment}, ${attempts} time${attempts === 1 ? "" : "s"}; this is not a problem of the pull request. Use *Re-run* once Troop works again (its operators see the error in its log).\n\n${fence(reason, "")}`,
+    MAX_OUTPUT_CHARS,
+  );
+  return { conclusion: "failure", title: "Troop failed internally", summary, text: "", annotations: [] };
+}
+
+/**
+ * The output of a pull request from a fork that is not run (`github.forkPullRequests: skip`):
+ * `neutral`, as nothing was verified nor found wrong.
+ */
+export function forkSkippedOutput(environment: string): CheckOutput {
+  const summary = [
+    `The notebooks of this pull request were not run on ${environment}: it comes from a fork, and running them would run an outsider's code as Troop's CI bot user, with its token and scopes.`,
+    "A maintainer can push the branch to this repository and open the pull request from there, or the operators of Troop can run pull requests from forks with `github.forkPullRequests: run`.",
+  ].join("\n\n");
+  return { conclusion: "neutral", title: "Not run: pull request from a fork", summary, text: "", annotations: [] };
+}
+
 /** Annotations in batches GitHub accepts. */
 export function annotationBatches(annotations: readonly CheckAnnotation[]): CheckAnnotation[][] {
   const out: CheckAnnotation[][] = [];

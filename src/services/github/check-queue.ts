@@ -3,6 +3,10 @@
  * of its own (the pool is `github.users`), taken oldest first from the database. At start,
  * checks a stopped process left in progress are queued again; at close, running checks are
  * stopped (labs deleted) and stay in progress in the database to run again after the restart.
+ * A check that fails inside Troop (an error other than a stop: storage, GitHub, a bug) is queued
+ * again at once, due after a back-off (`retryDelay`, doubled at each attempt); after
+ * `maxAttempts` it is completed as failed internally, in the database and on GitHub. Nothing
+ * thrown by a check leaves the queue.
  * @module
  */
 import type { Logger } from "pino";
@@ -13,9 +17,13 @@ import { CheckStopped, type CheckRunner } from "./check-runner.js";
 
 export interface CheckQueueDeps {
   store: SqliteCheckStore;
-  runner: Pick<CheckRunner, "run">;
+  runner: Pick<CheckRunner, "run" | "giveUp">;
   users: readonly BotUser[];
   concurrency: number;
+  /** Starts of one check (`github.maxAttempts`). */
+  maxAttempts: number;
+  /** Back-off before the second attempt of a check that failed inside Troop; doubled each time. */
+  retryDelayMs: number;
   logger: Logger;
 }
 
@@ -25,6 +33,8 @@ export class CheckQueue {
   private chain: Promise<void> = Promise.resolve();
   private started = false;
   private closed = false;
+  /** Wakes the queue when the next retry is due. */
+  private wake: { at: number; timer: NodeJS.Timeout } | null = null;
 
   constructor(private readonly deps: CheckQueueDeps) {
     this.free = [...deps.users];
@@ -52,6 +62,7 @@ export class CheckQueue {
   /** Stop running checks (they stay in progress) within `timeoutMs`. */
   async close(timeoutMs: number): Promise<void> {
     this.closed = true;
+    if (this.wake) clearTimeout(this.wake.timer);
     await this.chain;
     for (const r of this.running.values()) r.stop.abort();
     const all = Promise.allSettled([...this.running.values()].map((r) => r.done));
@@ -61,7 +72,7 @@ export class CheckQueue {
   private async fill(): Promise<void> {
     while (!this.closed && this.running.size < this.deps.concurrency && this.free.length > 0) {
       const job = await this.deps.store.claimNext();
-      if (!job) return;
+      if (!job) return this.wakeForRetry();
       const user = this.free.shift()!;
       const stop = new AbortController();
       const done = this.runOne(job, user, stop.signal).finally(() => {
@@ -78,7 +89,36 @@ export class CheckQueue {
       await this.deps.runner.run(job, user, signal);
     } catch (err) {
       if (err instanceof CheckStopped) this.deps.logger.info({ check: job.id }, "check stopped; it runs again at the next start");
-      else this.deps.logger.error({ check: job.id, err: (err as Error).message }, "check failed unexpectedly");
+      else await this.failed(job, err).catch((e: unknown) => this.deps.logger.error({ check: job.id, err: (e as Error).message }, "could not handle a failed check; it runs again at the next start"));
     }
+  }
+
+  /** A check failed inside Troop: queue it again after a back-off, or complete it when its attempts are spent. */
+  private async failed(job: CheckJob, err: unknown): Promise<void> {
+    const message = (err as Error)?.message ?? String(err);
+    if (this.closed) {
+      this.deps.logger.warn({ check: job.id, err: message }, "check failed unexpectedly while Troop stops; it runs again at the next start");
+    } else if (job.attempts < this.deps.maxAttempts) {
+      const delayMs = this.deps.retryDelayMs * 2 ** Math.max(0, job.attempts - 1);
+      this.deps.logger.warn({ check: job.id, attempt: job.attempts, maxAttempts: this.deps.maxAttempts, retryInMs: delayMs, err: message }, "check failed unexpectedly; queued again");
+      await this.deps.store.requeue(job.id, new Date(Date.now() + delayMs));
+    } else {
+      this.deps.logger.error({ check: job.id, attempts: job.attempts, err: message }, "check failed unexpectedly at every attempt; completing it");
+      await this.deps.runner.giveUp(job, message);
+    }
+  }
+
+  /** Nothing is due now: look again when the next retry is (one timer, the earliest). */
+  private async wakeForRetry(): Promise<void> {
+    const at = await this.deps.store.nextRetryAt();
+    if (!at || this.closed) return;
+    if (this.wake && this.wake.at <= at.getTime()) return;
+    if (this.wake) clearTimeout(this.wake.timer);
+    const timer = setTimeout(() => {
+      this.wake = null;
+      this.kick();
+    }, Math.max(0, at.getTime() - Date.now()) + 5);
+    timer.unref();
+    this.wake = { at: at.getTime(), timer };
   }
 }

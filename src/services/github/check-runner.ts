@@ -3,7 +3,9 @@
  * changes are listed, the head commit is checked out, the plan is made (changed notebooks,
  * `mobu.yaml`), the notebooks run as one solitary pass of a CI bot user, and the check run
  * completes with the rendered output (annotations 50 per request). A stop (shutdown) leaves the
- * check in progress in the database, so it runs again after the restart.
+ * check in progress in the database, so it runs again after the restart. A pull request from a
+ * fork completes neutral at once unless `github.forkPullRequests` is `run` (its head commit is
+ * fetched from the base repository, which GitHub serves it from as `refs/pull/<n>/head`).
  * @module
  */
 import { rm } from "node:fs/promises";
@@ -21,7 +23,7 @@ import { RepoCache } from "../../store/repo-cache.js";
 import { NotebookPass } from "../notebook-pass.js";
 import type { SecretScrubber } from "../secrets.js";
 import { planCheck } from "./check-plan.js";
-import { annotationBatches, checkResult, renderCheck } from "./check-output.js";
+import { annotationBatches, checkResult, forkSkippedOutput, internalFailureOutput, renderCheck, type CheckOutput } from "./check-output.js";
 
 export interface CheckRunnerDeps {
   github: GitHubConfig;
@@ -62,13 +64,34 @@ export class CheckRunner {
     await this.deps.client.updateCheckRun(repoRef(job), job.check_run_id, { status: "completed", conclusion: "cancelled", completed_at: new Date().toISOString(), output: { title: "Superseded", summary } });
   }
 
-  /** Run a claimed check to completion (or throw {@link CheckStopped} when `signal` aborts). */
+  /** True when `job` is a pull request from a fork and `github.forkPullRequests` is `skip`. */
+  skipsFork(job: Pick<CheckJob, "fork">): boolean {
+    return job.fork && this.deps.github.forkPullRequests === "skip";
+  }
+
+  /** Complete the check of a fork's pull request as not run (neutral), at once: no lab, no checkout. */
+  async skipFork(job: CheckJob): Promise<void> {
+    const output = forkSkippedOutput(this.deps.environment);
+    await this.report(job, output);
+    await this.deps.store.complete(job.id, output.conclusion, null);
+    this.deps.logger.info({ check: job.id, repo: job.repo, pr: job.pr_number }, "pull request from a fork not run (github.forkPullRequests: skip)");
+  }
+
+  /**
+   * Run a claimed check to completion (or throw {@link CheckStopped} when `signal` aborts). The
+   * result is stored before it is reported; when storing or reporting fails this throws, and the
+   * next attempt only reports the stored result.
+   */
   async run(job: CheckJob, user: BotUser, signal: AbortSignal): Promise<void> {
+    if (this.skipsFork(job)) return this.skipFork(job);
     const { client, logger } = this.deps;
     const log = logger.child({ check: job.id, repo: job.repo, sha: job.head_sha.slice(0, 12), pr: job.pr_number, user: user.username });
     const ref = repoRef(job);
     let result: CheckResult;
-    if (job.attempts > this.deps.github.maxAttempts) {
+    if (job.result) {
+      log.info("reporting the result of an earlier attempt");
+      result = job.result;
+    } else if (job.attempts > this.deps.github.maxAttempts) {
       result = { commit: job.head_sha, notebooks: [], with_outputs: [], error: `gave up after ${job.attempts - 1} attempts (Troop stopped while the check ran)` };
     } else {
       try {
@@ -81,20 +104,44 @@ export class CheckRunner {
         log.warn({ err: message }, "check could not run");
         result = { commit: job.head_sha, notebooks: [], with_outputs: [], error: message };
       }
+      if (signal.aborted) throw new CheckStopped(`check ${job.id} stopped`);
+      await this.deps.store.saveResult(job.id, result);
     }
     if (signal.aborted) throw new CheckStopped(`check ${job.id} stopped`);
     const output = renderCheck(result, this.deps.environment);
-    try {
-      const checkRunId = job.check_run_id ?? (await this.deps.store.get(job.id))?.check_run_id ?? (await this.createCheckRun(job));
-      const [first = [], ...rest] = annotationBatches(output.annotations);
-      const base = { title: output.title, summary: output.summary };
-      await client.updateCheckRun(ref, checkRunId, { status: "completed", conclusion: output.conclusion, completed_at: new Date().toISOString(), output: { ...base, ...(output.text ? { text: output.text } : {}), annotations: first } });
-      for (const batch of rest) await client.updateCheckRun(ref, checkRunId, { output: { ...base, annotations: batch } });
-    } catch (err) {
-      log.warn({ err: this.deps.scrubber.scrub((err as Error).message) }, "could not report the check to GitHub");
-    }
+    await this.report(job, output);
     await this.deps.store.complete(job.id, output.conclusion, result);
     log.info({ conclusion: output.conclusion, notebooks: result.notebooks.length }, "check completed");
+  }
+
+  /**
+   * Complete a check that failed inside Troop on every attempt (`reason`: the last error): its
+   * stored result when there is one (only reporting it failed), otherwise "Troop failed
+   * internally". The check completes in the store even when GitHub cannot be told; never throws
+   * for a GitHub error.
+   */
+  async giveUp(job: CheckJob, reason: string): Promise<void> {
+    const current = (await this.deps.store.get(job.id)) ?? job;
+    const result: CheckResult = current.result ?? { commit: job.head_sha, notebooks: [], with_outputs: [], error: `Troop failed internally ${job.attempts} times: ${this.deps.scrubber.scrub(reason)}` };
+    const output = current.result ? renderCheck(current.result, this.deps.environment) : internalFailureOutput(this.deps.scrubber.scrub(reason), job.attempts, this.deps.environment);
+    try {
+      await this.report(current, output);
+    } catch (err) {
+      this.deps.logger.error({ check: job.id, err: this.deps.scrubber.scrub((err as Error).message) }, "could not report the check to GitHub; its check run stays in progress there");
+    }
+    await this.deps.store.complete(job.id, output.conclusion, result);
+    this.deps.logger.warn({ check: job.id, attempts: job.attempts, conclusion: output.conclusion }, "check completed after failing inside Troop");
+  }
+
+  /** Complete the check run on GitHub with `output` (created first if missing; annotations 50 per request). */
+  private async report(job: CheckJob, output: CheckOutput): Promise<void> {
+    const { client } = this.deps;
+    const ref = repoRef(job);
+    const checkRunId = job.check_run_id ?? (await this.deps.store.get(job.id))?.check_run_id ?? (await this.createCheckRun(job));
+    const [first = [], ...rest] = annotationBatches(output.annotations);
+    const base = { title: output.title, summary: output.summary };
+    await client.updateCheckRun(ref, checkRunId, { status: "completed", conclusion: output.conclusion, completed_at: new Date().toISOString(), output: { ...base, ...(output.text ? { text: output.text } : {}), annotations: first } });
+    for (const batch of rest) await client.updateCheckRun(ref, checkRunId, { output: { ...base, annotations: batch } });
   }
 
   private async execute(job: CheckJob, user: BotUser, signal: AbortSignal, log: Logger): Promise<CheckResult> {

@@ -94,9 +94,18 @@ export function createGitHub(deps: GitHubDeps): GitHubIntegration {
           changed();
         }
       },
+      giveUp: async (job, reason) => {
+        try {
+          await runner.giveUp(job, reason);
+        } finally {
+          changed();
+        }
+      },
     },
     users: gh.users.map((u) => ({ ...u, scopes: gh.scopes })),
     concurrency: gh.concurrency,
+    maxAttempts: gh.maxAttempts,
+    retryDelayMs: gh.retryDelay,
     logger: log,
   });
   const webhook = new WebhookHandler({

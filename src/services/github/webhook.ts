@@ -5,7 +5,8 @@
  * opened/synchronize/reopened and `check_run`/`check_suite` rerequested queue a check (in the
  * database) and create its check run; older checks of the same pull request (or, for a
  * re-request, of the same commit) still waiting in the queue are cancelled as superseded.
- * Other events and actions are acknowledged and ignored.
+ * A pull request from a fork (its head in another repository) is completed at once as not run
+ * unless `github.forkPullRequests` is `run`. Other events and actions are acknowledged and ignored.
  * @module
  */
 import { Webhooks, type EmitterWebhookEventName } from "@octokit/webhooks";
@@ -28,12 +29,15 @@ export const HANDLED_EVENTS = [
   "check_suite.rerequested",
 ] as const satisfies readonly EmitterWebhookEventName[];
 
-const prRef = z.looseObject({ number: z.number().int(), head: z.looseObject({ sha: z.string(), ref: z.string().nullish() }), base: z.looseObject({ sha: z.string().nullish() }).nullish() });
+/** A repository as a pull request's head names it (null: the fork was deleted; check runs list only id, url and name). */
+const headRepo = z.looseObject({ id: z.number().optional(), full_name: z.string().optional() }).nullish();
+const prRef = z.looseObject({ number: z.number().int(), head: z.looseObject({ sha: z.string(), ref: z.string().nullish(), repo: headRepo }), base: z.looseObject({ sha: z.string().nullish() }).nullish() });
 const payloadSchema = z.looseObject({
   action: z.string().optional(),
   installation: z.looseObject({ id: z.number().int() }).nullish(),
   organization: z.looseObject({ login: z.string() }).nullish(),
   repository: z.looseObject({
+    id: z.number().optional(),
     full_name: z.string(),
     clone_url: z.string(),
     ssh_url: z.string().nullish(),
@@ -54,7 +58,7 @@ export interface WebhookDeps {
   acceptedOrgs: readonly string[];
   manager: FlockManager;
   store: SqliteCheckStore;
-  runner: Pick<CheckRunner, "createCheckRun" | "cancelCheckRun">;
+  runner: Pick<CheckRunner, "createCheckRun" | "cancelCheckRun" | "skipsFork" | "skipFork">;
   /** A check was queued (resolves once the summary shows it). */
   onQueued(): Promise<void>;
   logger: Logger;
@@ -121,8 +125,13 @@ export class WebhookHandler {
       this.deps.logger.warn({ check: queued.id, err: (err as Error).message }, "could not create the check run yet; the worker will");
     }
     await this.cancelSuperseded(queued, name.startsWith("pull_request.") ? "samePr" : "sameCommit");
+    let detail = `check queued for ${job.head_sha.slice(0, 12)}`;
+    if (this.deps.runner.skipsFork(queued)) {
+      detail = `pull request from a fork: not run (github.forkPullRequests: skip)`;
+      await this.deps.runner.skipFork(queued).catch((err: unknown) => this.deps.logger.warn({ check: queued.id, err: (err as Error).message }, "could not complete the check of a fork yet; the worker will"));
+    }
     await this.deps.onQueued();
-    return { result: "accepted", event: name, detail: `check queued for ${job.head_sha.slice(0, 12)}`, check: queued.id };
+    return { result: "accepted", event: name, detail, check: queued.id };
   }
 
   /** A pull request's new head (or a re-request) makes its older queued checks pointless. */
@@ -135,8 +144,8 @@ export class WebhookHandler {
 
   private async jobOf(p: Payload, installationId: number): Promise<NewCheckJob | null> {
     const base = { repo: p.repository.full_name, clone_url: p.repository.clone_url, installation_id: installationId };
-    const fromPr = (pr: z.output<typeof prRef>, headSha = pr.head.sha): NewCheckJob => ({ ...base, head_sha: headSha, head_ref: pr.head.ref ?? null, base_sha: pr.base?.sha ?? null, pr_number: pr.number });
-    const fromJob = (j: CheckJob): NewCheckJob => ({ ...base, head_sha: j.head_sha, head_ref: j.head_ref, base_sha: j.base_sha, pr_number: j.pr_number });
+    const fromPr = (pr: z.output<typeof prRef>, headSha = pr.head.sha): NewCheckJob => ({ ...base, head_sha: headSha, head_ref: pr.head.ref ?? null, base_sha: pr.base?.sha ?? null, pr_number: pr.number, fork: isFork(pr, p.repository) });
+    const fromJob = (j: CheckJob): NewCheckJob => ({ ...base, head_sha: j.head_sha, head_ref: j.head_ref, base_sha: j.base_sha, pr_number: j.pr_number, fork: j.fork });
     if (p.pull_request) return fromPr(p.pull_request);
     if (p.check_run) {
       const known = await this.deps.store.findByCheckRun(p.check_run.id);
@@ -152,4 +161,16 @@ export class WebhookHandler {
     }
     return null;
   }
+}
+
+/**
+ * True when a pull request's head is in another repository than its base: a fork (also when
+ * GitHub no longer names the head repository, a deleted fork). The clone URL stays the base
+ * repository's: GitHub serves a fork's head commits from it (`refs/pull/<n>/head`).
+ */
+export function isFork(pr: z.output<typeof prRef>, base: Payload["repository"]): boolean {
+  const head = pr.head.repo;
+  if (head === null) return true;
+  if (head?.full_name !== undefined) return head.full_name.toLowerCase() !== base.full_name.toLowerCase();
+  return head?.id !== undefined && base.id !== undefined && head.id !== base.id;
 }
