@@ -70,10 +70,11 @@ export async function buildContainer(config: Readonly<ServiceConfig>, opts: { lo
   const discovery = new DiscoveryService({ client: d.url ? new DiscoveryClient(http, d.url) : null, configuredApplications: config.availableApplications, refreshIntervalMs: d.refreshInterval, timeoutMs: d.timeout, logger });
   await discovery.start(); // first fetch bounded by discovery.timeout; a failure only warns
   const dataServices = discovery.enabled ? withDiscovery(dataServicesFromConfig(config), { url: (kind, dataset) => discovery.serviceUrl(kind, dataset), get loaded() { return discovery.loaded; } }) : dataServicesFromConfig(config);
-  const notebooks = { repos: new RepoCache(join(dataDir, "repos")), artifacts: scrubbedSink(artifacts, (t) => scrubber.scrub(t)), availableApplications: () => discovery.applications() };
+  const keptArtifacts = scrubbedSink(artifacts, (t) => scrubber.scrubOutput(t)); // for flocks, solitary runs and checks
+  const notebooks = { repos: new RepoCache(join(dataDir, "repos")), artifacts: keptArtifacts, availableApplications: () => discovery.applications() };
   const manager = new FlockManager({ config, store, platform, http, logger, scrubber, notebooks, dataServices, onExecution: (r) => results.fanout.record(r) });
   const github = config.github.enabled
-    ? createGitHub({ config, db: store.db as never, manager, platform, http, logger, scrubber, dataDir, artifacts, availableApplications: notebooks.availableApplications, userAgent: `troop/${VERSION}` })
+    ? createGitHub({ config, db: store.db as never, manager, platform, http, logger, scrubber, dataDir, artifacts: keptArtifacts, availableApplications: notebooks.availableApplications, userAgent: `troop/${VERSION}` })
     : null;
   await github?.start(); // checks queued (or left in progress) before a restart run now
   const solitary = new SolitaryRunner({ platform, http, logger, scrubber, logMaxBytes: config.monkeyLogMaxBytes, notebooks, dataServices }, results.history);
@@ -81,7 +82,7 @@ export async function buildContainer(config: Readonly<ServiceConfig>, opts: { lo
   const authz = new Authorizer({ repoUrlPrefixes: config.repoUrlPrefixes });
   const snapshot = (name: string) => (manager.listFlocks().includes(name) ? { config: manager.getFlock(name).storedConfig, paused: manager.getFlock(name).isPaused } : null);
   const audit = new AuditService({ store: new SqliteAuditStore(store.db as never), scrubber, logger, snapshot });
-  const server = buildServer({ manager, solitary, logger, prefix: config.pathPrefix, auth, authz, audit, version: VERSION, artifacts, results: results.api, discovery, github: github?.webhook, scrub: (t) => auth.redactPrincipalTokens(scrubber.scrub(t)) });
+  const server = buildServer({ manager, solitary, logger, prefix: config.pathPrefix, auth, authz, audit, version: VERSION, artifacts, results: results.api, discovery, github: github?.webhook, scrub: (t) => scrubber.scrub(t) });
   let closing: Promise<boolean> | null = null;
   return {
     config,

@@ -2,8 +2,9 @@
  * Authentication of API calls: `Authorization: Bearer <token>` against the configured
  * principals (whose tokens are stored only as SHA-256 hashes) and the plain admin token of
  * TROOP_API_TOKEN. Every hash is compared in constant time, always against every principal; a
- * remote address with too many failures in a window gets 429 until the window passes. Identity
- * headers of an authenticating gateway are believed from trusted proxies only (gateway.ts).
+ * client address with too many failures in a window gets 429 until the window passes. Identity
+ * headers of an authenticating gateway, and the client address in `X-Forwarded-For`, are
+ * believed from trusted proxies only (gateway.ts).
  * @module
  */
 import { createHash, timingSafeEqual } from "node:crypto";
@@ -31,7 +32,7 @@ const BEARER = /^bearer\s+(\S{1,4096})\s*$/i;
 /** Candidate tokens in a text: runs between whitespace, quotes, slashes and URL/JSON punctuation. */
 const TOKEN_WORD = /[^\s"'`/\\?&:,;<>(){}[\]|#%]{12,512}/g;
 
-/** Checks bearer tokens and rate-limits failures per remote address. */
+/** Checks bearer tokens and rate-limits failures per client address. */
 export class Authenticator {
   private readonly entries: { hash: Buffer; caller: Caller }[];
   private readonly hashes: Set<string>;
@@ -49,14 +50,17 @@ export class Authenticator {
    * The caller of a request, or 401 `unauthorized` / 429 `too_many_failed_logins`. With
    * `gateway` identity from a trusted proxy, a bearer token of a principal still wins; otherwise
    * the gateway user is the caller, and no failure is counted against the proxy's address.
+   * Failures are counted per client: the socket address, or from a trusted proxy the client it
+   * reports in `X-Forwarded-For` ({@link GatewayIdentity.clientAddress}).
    */
   authenticate(header: string | undefined, address: string, gateway?: GatewayRequest): Caller {
     const viaGateway = gateway && this.opts.gateway ? this.opts.gateway.identify(gateway) : null;
     if (viaGateway) return this.match(header) ?? (viaGateway instanceof ApiError ? throwIt(viaGateway) : viaGateway);
-    this.refuseIfLimited(address);
-    if (!BEARER.test(header ?? "")) throw this.fail(address, "Missing bearer token");
+    const client = gateway && this.opts.gateway ? this.opts.gateway.clientAddress(gateway) : address;
+    this.refuseIfLimited(client);
+    if (!BEARER.test(header ?? "")) throw this.fail(client, "Missing bearer token");
     const found = this.match(header);
-    if (!found) throw this.fail(address, "Invalid token");
+    if (!found) throw this.fail(client, "Invalid token");
     return found;
   }
 

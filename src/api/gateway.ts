@@ -4,10 +4,12 @@
  * space-separated), believed only when the TCP peer — the socket's own remote address, never
  * `X-Forwarded-For` — is one of the configured trusted proxies. The scopes map to a role by
  * the first matching rule of `gateway.roles`. From any other peer the headers are ignored, as
- * if absent.
+ * if absent. Behind a trusted proxy, failed authentications are counted against the client the
+ * proxy reports (the rightmost `X-Forwarded-For` entry that is not itself a trusted proxy), so
+ * that one bad client does not lock out every user of the proxy ({@link GatewayIdentity.clientAddress}).
  * @module
  */
-import { BlockList } from "node:net";
+import { BlockList, isIP } from "node:net";
 import type { IncomingHttpHeaders } from "node:http";
 import { parseCidr, type GatewayConfig } from "../config/security-schema.js";
 import { ApiError } from "../errors.js";
@@ -22,6 +24,8 @@ export interface GatewayRequest {
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
 const MAX_SCOPES = 200;
+/** X-Forwarded-For entries looked at, from the right (the proxy appends the client last). */
+const MAX_HOPS = 32;
 
 /** Turns trusted identity headers into a {@link Caller}. */
 export class GatewayIdentity {
@@ -41,8 +45,30 @@ export class GatewayIdentity {
   /** Whether a socket address is a trusted proxy (IPv4-mapped IPv6 counts as IPv4). */
   isTrusted(address: string | undefined): boolean {
     if (!this.config.enabled || !address) return false;
-    const plain = address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+    const plain = unmapped(address);
     return this.trusted.check(plain, plain.includes(":") ? "ipv6" : "ipv4");
+  }
+
+  /**
+   * The address to count failed authentications against. From an untrusted peer (or with the
+   * gateway off): the socket address, whatever the headers say. From a trusted proxy: the
+   * rightmost `X-Forwarded-For` entry that is not itself a trusted proxy (entries to its left
+   * may be forged by the client); if that entry is not an IP address, or the header is absent,
+   * `proxy:<socket address>` — one counter for the proxy, as before.
+   */
+  clientAddress(req: GatewayRequest): string {
+    const peer = req.remoteAddress ?? "unknown";
+    if (!this.isTrusted(req.remoteAddress)) return peer;
+    const raw = req.headers["x-forwarded-for"];
+    const hops = (Array.isArray(raw) ? raw.join(",") : (raw ?? "")).split(",");
+    let client: string | null = null;
+    for (let i = hops.length - 1; i >= Math.max(0, hops.length - MAX_HOPS); i--) {
+      const hop = unmapped(hops[i]!.trim());
+      if (!isIP(hop)) break;
+      client = hop;
+      if (!this.isTrusted(hop)) break;
+    }
+    return client ?? `proxy:${peer}`;
   }
 
   /**
@@ -66,4 +92,9 @@ export class GatewayIdentity {
     const grant = this.config.grants[rule.grant!]!;
     return { name, role: "owner", flocks: grant.flocks, businesses: grant.businesses, scopes: grant.scopes, maxCount: grant.maxCount };
   }
+}
+
+/** An IPv4-mapped IPv6 address as plain IPv4; any other address unchanged. */
+function unmapped(address: string): string {
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }

@@ -1,7 +1,8 @@
 /**
  * The HTTP server (Fastify): routes under the configured prefix, bearer auth (before the body is
  * read), each route's permission checked by the Authorizer, changes recorded in the audit log,
- * body and header limits, the error mapper and the OpenAPI document. Built from injected
+ * body and header limits, the error mapper, every text or JSON response body scrubbed of known
+ * secrets (an `onSend` hook, 2xx included) and the OpenAPI document. Built from injected
  * services; holds no logic.
  * @module
  */
@@ -48,7 +49,11 @@ export interface ServerDeps {
   github?: WebhookHandler | undefined;
   /** Service discovery (`GET /discovery`); absent: the route is not served. */
   discovery?: DiscoveryService;
-  /** Replaces known secrets in text: applied to every error body, which may echo input. */
+  /**
+   * Replaces known secrets in text (linear in the text): applied to every text body sent, as a
+   * last line of defence; error bodies, which may echo input, are also scrubbed of principal
+   * tokens by their hash ({@link Authenticator.redactPrincipalTokens}).
+   */
   scrub?: (text: string) => string;
 }
 
@@ -86,7 +91,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send(notFoundBody(req.method, req.url)));
   const scrub = deps.scrub;
-  if (scrub) app.addHook("onSend", async (_req, reply, payload) => (reply.statusCode >= 400 && typeof payload === "string" ? scrub(payload) : payload));
+  if (scrub) {
+    app.addHook("onSend", async (_req, reply, payload) => {
+      const redact = reply.statusCode >= 400 ? (t: string) => deps.auth.redactPrincipalTokens(scrub(t)) : scrub;
+      return scrubbedBody(payload, String(reply.getHeader("content-type") ?? ""), redact);
+    });
+  }
   app.addHook("onResponse", async (req, reply) => {
     deps.logger.info({ method: req.method, route: req.routeOptions.url ?? "unknown", status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
   });
@@ -131,6 +141,22 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   return app;
 }
 
+/** Content types whose Buffer bodies are text, and so scrubbed. */
+const TEXT_TYPE = /^\s*(?:text\/|application\/(?:[\w.-]+\+)?(?:json|javascript|xml|x-ndjson)\b)/i;
+
+/**
+ * A response body with `redact` applied: every string body (JSON serialized by a route, text,
+ * HTML, an executed notebook), and Buffer bodies of a text or JSON type. Streams are passed
+ * through untouched (no route streams today; scrubbing one would mean buffering it).
+ */
+export function scrubbedBody(payload: unknown, contentType: string, redact: (text: string) => string): unknown {
+  let text: string;
+  if (typeof payload === "string") text = payload;
+  else if (Buffer.isBuffer(payload) && TEXT_TYPE.test(contentType)) text = payload.toString("utf8");
+  else return payload;
+  const clean = redact(text);
+  return clean === text ? payload : clean;
+}
 
 function flockNameOf(body: unknown): string | null {
   const name = (body as { name?: unknown } | null)?.name;

@@ -55,7 +55,7 @@ export class Monkey {
       maxBytes: deps.runtime.logMaxBytes,
       level: String(deps.business.options["log_level"] ?? "INFO"),
       logger: deps.runtime.logger.child({ flock: deps.flock, monkey: this.name, business: deps.definition.type }),
-      scrub: (t) => deps.runtime.scrubber.scrub(t),
+      scrub: (t) => deps.runtime.scrubber.scrubOutput(t), // lines may carry outputs and tracebacks
     });
   }
 
@@ -85,7 +85,7 @@ export class Monkey {
       dataServices: this.deps.runtime.dataServices,
       onExecution: (raw) => {
         const text = JSON.stringify(raw);
-        const clean = this.deps.runtime.scrubber.scrub(text);
+        const clean = this.deps.runtime.scrubber.scrubOutput(text);
         const record = clean === text ? raw : (JSON.parse(clean) as Execution);
         this.lastExecution = record;
         this.deps.onExecution(this, record);

@@ -12,6 +12,7 @@ import type { LineLogger, NotebookResources } from "../businesses/types.js";
 import type { BotUser, Platform } from "../clients/hub/types.js";
 import type { HttpClient } from "../clients/http.js";
 import type { Execution } from "../models/execution.js";
+import { redactSecretAssignments } from "./secret-assignments.js";
 
 export interface NotebookPassOptions {
   platform: Platform;
@@ -26,7 +27,7 @@ export interface NotebookPassOptions {
   only?: readonly string[] | undefined;
   notebooks: NotebookResources;
   log: LineLogger;
-  /** Makes a record safe to keep (secrets removed). */
+  /** Makes a record safe to keep (known secrets removed); secret-looking assignments are redacted here too, in records and log lines. */
   scrub(text: string): string;
   /** Each notebook's record as it completes (path, or `(<phase>)` for a failure before any notebook). */
   onResult?(path: string, record: Execution): void;
@@ -59,9 +60,9 @@ export class NotebookPass {
         user: o.user,
         platform: o.platform,
         http: o.http,
-        log: o.log,
+        log: redactedLog(o.log),
         onExecution: (raw) => {
-          const record = JSON.parse(o.scrub(JSON.stringify(raw))) as Execution;
+          const record = JSON.parse(redactSecretAssignments(o.scrub(JSON.stringify(raw)))) as Execution;
           const path = record.notebook?.path ?? `(${record.error?.phase ?? "run"})`;
           this.records.set(path, record);
           o.onResult?.(path, record);
@@ -88,6 +89,16 @@ export class NotebookPass {
   stop(): Promise<void> {
     return this.business.stop();
   }
+}
+
+/** `log` with the values of secret-looking assignments redacted: lines may carry outputs and tracebacks. */
+function redactedLog(log: LineLogger): LineLogger {
+  return {
+    debug: (m) => log.debug(redactSecretAssignments(m)),
+    info: (m) => log.info(redactSecretAssignments(m)),
+    warn: (m) => log.warn(redactSecretAssignments(m)),
+    error: (m) => log.error(redactSecretAssignments(m)),
+  };
 }
 
 /** A glob pattern that matches exactly `path` (`*`, `?` and `[` as character classes). */

@@ -11,8 +11,13 @@
  * `scrub` linear in the text. (It replaced one RegExp alternation of every secret, which was
  * recompiled after each `add` — 0.3–1 s at 10,000 secrets — and cost ~0.6 ms per record; see
  * docs/performance-notes.md.)
+ *
+ * `scrubOutput` adds the redaction by pattern of secret-looking assignments
+ * (secret-assignments.ts) for what code printed — notebook outputs, tracebacks, cell excerpts —
+ * which may hold secrets the process never knew (the lab's own hub token).
  * @module
  */
+import { redactSecretAssignments } from "./secret-assignments.js";
 
 const MIN_LENGTH = 8;
 /** Length of the hashed prefix (≤ MIN_LENGTH, so that every secret has one). */
@@ -32,6 +37,11 @@ function prefixHash(s: string, from: number): number {
   return h;
 }
 
+/** `s` as it appears inside a JSON string. */
+function jsonEscaped(s: string): string {
+  return JSON.stringify(s).slice(1, -1);
+}
+
 export class SecretScrubber {
   private readonly secrets = new Set<string>();
   /** Hash of the first KEY characters → the secrets with that hash, longest first. */
@@ -39,9 +49,23 @@ export class SecretScrubber {
   /** Low 16 bits of every prefix hash: most windows of a text are rejected here, before the Map. */
   private readonly filter = new Uint8Array(1 << 16);
 
-  /** Remember a secret (ignored if too short to be one). */
+  /**
+   * Remember a secret (ignored if too short to be one). A secret with characters that JSON
+   * escapes (a PEM key's newlines, a quote, a backslash) is also remembered as it appears inside
+   * a JSON string, once and twice serialized: records and response bodies are scrubbed as
+   * serialized JSON, and an execution's `raw` field is JSON inside JSON.
+   */
   add(secret: string | undefined | null): void {
-    if (!secret || secret.length < MIN_LENGTH || this.secrets.has(secret)) return;
+    if (!secret || secret.length < MIN_LENGTH) return;
+    this.index(secret);
+    const once = jsonEscaped(secret);
+    if (once === secret) return;
+    this.index(once);
+    this.index(jsonEscaped(once));
+  }
+
+  private index(secret: string): void {
+    if (this.secrets.has(secret)) return;
     this.secrets.add(secret);
     const h = prefixHash(secret, 0);
     this.filter[h & 0xffff] = 1;
@@ -51,6 +75,14 @@ export class SecretScrubber {
       list.push(secret);
       list.sort((a, b) => b.length - a.length);
     }
+  }
+
+  /**
+   * {@link scrub}, then the values of secret-looking assignments (`JUPYTERHUB_API_TOKEN=…`,
+   * `'API_KEY': '…'`): for text that code printed, which may hold secrets never added here.
+   */
+  scrubOutput(text: string): string {
+    return redactSecretAssignments(this.scrub(text));
   }
 
   /** Replace every known secret in `text` with `[REDACTED]` (where two overlap at one place, the longest). */

@@ -16,8 +16,9 @@ export interface ArtifactSink {
 }
 
 /**
- * A sink that replaces every known secret in an artifact before `sink` keeps it: a notebook's
- * outputs are whatever its code printed, which may be a token the process knows.
+ * A sink that scrubs an artifact before `sink` keeps it: a notebook's outputs are whatever its
+ * code printed, which may be a token the process knows or one it never saw, such as the lab's
+ * own (the service passes `SecretScrubber.scrubOutput`).
  */
 export function scrubbedSink(sink: ArtifactSink, scrub: (text: string) => string): ArtifactSink {
   return { save: (content, meta) => sink.save(scrub(content), meta) };

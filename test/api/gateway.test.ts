@@ -1,7 +1,9 @@
 /**
  * Identity headers from an authenticating gateway (Gafaelfawr): believed only from the
  * configured trusted proxies (the socket's address, never X-Forwarded-For), scopes mapped to
- * roles by the first matching rule, off by default, and the gateway user named in the audit log.
+ * roles by the first matching rule, off by default, and the gateway user named in the audit log;
+ * failed authentications behind a trusted proxy counted per client (X-Forwarded-For from
+ * trusted proxies only).
  */
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -128,6 +130,45 @@ describe("gateway headers from an untrusted address", () => {
     expect((await call(troop, { url: "/audit", user: "alice", scopes: "exec:admin", from: "10.1.2.3" })).status).toBe(200);
     expect((await call(troop, { url: "/audit", user: "alice", scopes: "exec:admin", from: "::ffff:10.1.2.3" })).status).toBe(200);
     expect((await call(troop, { url: "/audit", user: "alice", scopes: "exec:admin", from: "fd12::1" })).status).toBe(200);
+  });
+});
+
+describe("failed authentications behind a trusted proxy", () => {
+  let troop: TestTroop;
+  beforeAll(async () => {
+    troop = await startTroop({ hubUrl: "http://127.0.0.1:9", adminToken: "unused-admin-token", yaml: gatewayYaml(["10.0.0.0/8"]) });
+  });
+  afterAll(async () => troop?.close());
+
+  const bearer = (token: string, xff?: string) => ({ authorization: `Bearer ${token}`, ...(xff === undefined ? {} : { "x-forwarded-for": xff }) });
+  const status = async (from: string, headers: Record<string, string>) => (await call(troop, { url: "/flocks", from, headers })).status;
+
+  it("counts them against the client the proxy reports, so other clients of the proxy still authenticate", async () => {
+    for (let i = 0; i < 3; i++) expect(await status("10.0.0.1", bearer("wrong-token-0123456789", "203.0.113.5"))).toBe(401);
+    expect(await status("10.0.0.1", bearer(troop.token, "203.0.113.5"))).toBe(429);
+    expect(await status("10.0.0.1", bearer(troop.token, "203.0.113.6"))).toBe(200);
+    expect(await status("10.0.0.2", bearer(troop.token, "198.51.100.7, 10.0.0.9"))).toBe(200);
+  });
+
+  it("takes the rightmost entry that is not a trusted proxy, so a client cannot dodge the limit by prepending entries", async () => {
+    expect(await status("10.0.0.1", bearer(troop.token, "198.51.100.1, 203.0.113.5"))).toBe(429);
+    expect(await status("10.0.0.3", bearer(troop.token, "203.0.113.6, 203.0.113.5, 10.0.0.1"))).toBe(429);
+    expect(await status("10.0.0.1", bearer(troop.token, "::ffff:203.0.113.5"))).toBe(429);
+  });
+
+  it("falls back to one counter per proxy when X-Forwarded-For is absent or malformed", async () => {
+    for (let i = 0; i < 3; i++) expect(await status("10.0.0.4", bearer("wrong-token-0123456789"))).toBe(401);
+    expect(await status("10.0.0.4", bearer(troop.token))).toBe(429);
+    expect(await status("10.0.0.4", bearer(troop.token, "not-an-address"))).toBe(429);
+    expect(await status("10.0.0.4", bearer(troop.token, "203.0.113.9"))).toBe(200);
+    expect(await status("10.0.0.5", bearer(troop.token))).toBe(200);
+  });
+
+  it("never believes X-Forwarded-For from an untrusted peer: a forged one does not dodge the limit", async () => {
+    for (let i = 0; i < 3; i++) expect(await status("192.0.2.7", bearer("wrong-token-0123456789", `203.0.113.${100 + i}`))).toBe(401);
+    expect(await status("192.0.2.7", bearer(troop.token, "203.0.113.200"))).toBe(429);
+    expect(await status("192.0.2.7", bearer(troop.token, "10.0.0.1"))).toBe(429);
+    expect(await status("192.0.2.8", bearer(troop.token, "192.0.2.7"))).toBe(200);
   });
 });
 

@@ -67,12 +67,13 @@ describe("timings API", () => {
     expect(auto.total.count).toBe(15);
     const tooMany = await get(`since=${new Date(T0 - 30 * 24 * HOUR).toISOString()}&bucket=1m`);
     expect((await get(`metric=phase:spawn_lab&since=${new Date(Date.now() - 15 * 60_000).toISOString()}`)).body.bucket_ms).toBe(10_000); // 15 min: 10 s buckets
+    expect((await get(`metric=phase:spawn_lab&since=${new Date(Date.now() - 5 * 60_000).toISOString()}`)).body.bucket_ms).toBe(5_000); // 5 min: 5 s buckets
     expect(tooMany.status).toBe(422);
     expect(tooMany.body.errors[0].path).toBe("bucket");
   });
 
   it("refuses bad queries with located errors and unknown flocks with flock_not_found", async () => {
-    const r = await get("metric=spawn&bucket=5s&since=yesterday&extra=1");
+    const r = await get("metric=spawn&bucket=2s&since=yesterday&extra=1");
     expect(r.status).toBe(422);
     expect(r.body.code).toBe("invalid_request");
     expect(r.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(["bucket", "extra", "metric", "since"]);

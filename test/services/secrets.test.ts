@@ -9,7 +9,8 @@ import { SecretScrubber } from "../../src/services/secrets.js";
 /** The reference: one RegExp alternation, longest secret first (leftmost, then longest, match). */
 function reference(secrets: string[]): (text: string) => string {
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const sorted = [...new Set(secrets)].sort((a, b) => b.length - a.length);
+  const json = (s: string) => JSON.stringify(s).slice(1, -1); // also known as they appear in JSON, once and twice serialized
+  const sorted = [...new Set([...secrets, ...secrets.map(json), ...secrets.map((s) => json(json(s)))])].sort((a, b) => b.length - a.length);
   const pattern = new RegExp(sorted.map(escape).join("|"), "g");
   return (text) => text.replace(pattern, "[REDACTED]");
 }
@@ -46,6 +47,15 @@ describe("SecretScrubber", () => {
     s.add("longenough");
     expect(s.scrub("abc")).toBe("abc");
     expect(s.scrub("xlongenoughx")).toBe("x[REDACTED]x");
+  });
+
+  it("redacts a secret with newlines, quotes or backslashes also as it appears inside JSON, once and twice serialized", () => {
+    const s = new SecretScrubber();
+    const pem = "-----BEGIN KEY-----\nMIIEabc\"def\\ghi\n-----END KEY-----";
+    s.add(pem);
+    expect(s.scrub(`raw ${pem} end`)).toBe("raw [REDACTED] end");
+    expect(s.scrub(JSON.stringify({ message: `key: ${pem}` }))).toBe('{"message":"key: [REDACTED]"}');
+    expect(s.scrub(JSON.stringify({ raw: JSON.stringify({ message: pem }) }))).toBe('{"raw":"{\\"message\\":\\"[REDACTED]\\"}"}');
   });
 
   it("redacts the longest of two secrets that start at the same place", () => {
