@@ -13,6 +13,7 @@ set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/../lib/procs.sh"
+. "$HERE/../lib/state.sh"
 parse_stop_args "stop.sh [STATE_DIR] [--rm]" "$@"
 STATE="${STATE:-${JH_STATE_DIR:-$HERE/../../.state/hub}}"
 log() { echo "[hub-stop] $*" >&2; }
@@ -48,10 +49,4 @@ rm -f "$STATE/jupyterhub.pid" "$STATE/jupyterhub-proxy.pid"
 log "stopped ($STATE)"
 
 # 3. --rm: only a dir that looks like ours (never a random folder passed by mistake)
-if [ "$RM" = 1 ]; then
-  if [ -f "$STATE/peer.env" ] || [ -f "$STATE/jupyterhub.sqlite" ] || [ -z "$(ls -A "$STATE")" ]; then
-    rm -rf "$STATE" && log "removed $STATE"
-  else
-    log "not removing $STATE: it holds no hub state"; exit 1
-  fi
-fi
+if [ "$RM" = 1 ]; then remove_state_dir "$STATE" hub peer.env jupyterhub.sqlite || exit 1; fi

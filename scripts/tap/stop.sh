@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Purpose: stop a server started by scripts/tap/start.sh, by pid only: DaCHS, its async TAP
 # runners ("gavo taprun") and the private PostgreSQL cluster. Keeps the state (data, ports,
-# peer.env: start.sh restarts in place) unless --rm.
+# peer.env: start.sh restarts in place) unless --rm, which removes only a dir start.sh made
+# (empty, or holding peer.env, ports, pg/PG_VERSION or .start.lock); another exits 1.
 #
 # usage: scripts/tap/stop.sh [STATE_DIR] [--rm]   (STATE_DIR default: $TAP_STATE_DIR, else
 #        <repo>/.state/tap). Exits 0 when nothing runs (idempotent).
@@ -13,6 +14,7 @@ set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/../lib/procs.sh"
+. "$HERE/../lib/state.sh"
 parse_stop_args "stop.sh [STATE_DIR] [--rm]" "$@"
 STATE="${STATE:-${TAP_STATE_DIR:-$HERE/../../.state/tap}}"
 log() { echo "[tap-stop] $*" >&2; }
@@ -47,5 +49,7 @@ if [ "${#LEFT[@]}" -gt 0 ]; then
   wait_for alive 5 "${LEFT[@]}" || { log "SIGKILL ${LEFT[*]}"; kill -KILL "${LEFT[@]}" 2>/dev/null; }
 fi
 log "stopped ($STATE)"
-if [ "$RM" = 1 ]; then rm -rf "$STATE"; log "removed $STATE"; fi
+
+# 4. --rm: only a dir that looks like ours (never a random folder passed by mistake)
+if [ "$RM" = 1 ]; then remove_state_dir "$STATE" tap peer.env ports pg/PG_VERSION .start.lock || exit 1; fi
 exit 0

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { HttpStatusError, NetworkError } from "../errors.js";
-import { stripQuery, type HttpClient } from "./http.js";
+import { redactUrl, stripQuery, type HttpClient } from "./http.js";
 
 const serviceSchema = z.looseObject({ url: z.string().min(1) });
 const datasetSchema = z.looseObject({ services: z.record(z.string(), serviceSchema).default({}) });
@@ -32,17 +32,24 @@ export class DiscoveryClient {
     readonly url: string,
   ) {}
 
+  /** The URL as messages show it: without credentials or query string (either can hold a secret). */
+  get shownUrl(): string {
+    return redactUrl(stripQuery(this.url));
+  }
+
   /** `GET` the document; throws {@link DiscoveryError} with the reason (never a credential). */
   async fetch(signal: AbortSignal): Promise<DiscoveryDocument> {
+    const shown = this.shownUrl;
     let body: unknown;
     try {
       const res = await this.http.request(this.url, { headers: { accept: "application/json" }, signal, redirect: "follow" });
       body = await res.json();
     } catch (err) {
-      if (err instanceof HttpStatusError) throw new DiscoveryError(`GET ${stripQuery(this.url)} answered HTTP ${err.status}`);
-      if (err instanceof NetworkError) throw new DiscoveryError(err.message);
-      if (signal.aborted) throw new DiscoveryError(`GET ${stripQuery(this.url)}: no answer in time`);
-      throw new DiscoveryError(`GET ${stripQuery(this.url)}: ${(err as Error).message}`);
+      if (err instanceof HttpStatusError) throw new DiscoveryError(`GET ${shown} answered HTTP ${err.status}`);
+      if (signal.aborted) throw new DiscoveryError(`GET ${shown}: no answer in time`);
+      // fetch and the network layer can quote the whole URL (query and credentials included)
+      const said = redactUrl((err as Error).message.split(this.url).join(shown));
+      throw new DiscoveryError(err instanceof NetworkError || said.includes(shown) ? said : `GET ${shown}: ${said}`);
     }
     const parsed = discoveryDocumentSchema.safeParse(body);
     if (!parsed.success) {

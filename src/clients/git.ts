@@ -6,6 +6,7 @@
  */
 import { execFile } from "node:child_process";
 import { mkdir } from "node:fs/promises";
+import { redactUrl } from "./http.js";
 
 /** Git failed; the message is git's own (last lines of stderr), with credentials removed. */
 export class GitError extends Error {
@@ -21,10 +22,7 @@ const GIT_ENV = {
   LC_ALL: "C",
 };
 
-/** Replace the user/password part of every URL in `text` with `***`. */
-export function redactUrl(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, "$1***@");
-}
+export { redactUrl };
 
 /** Run git; resolves with stdout, rejects with {@link GitError} carrying git's message. */
 export function git(args: readonly string[], opts: { cwd?: string; signal?: AbortSignal; env?: Record<string, string> } = {}): Promise<string> {

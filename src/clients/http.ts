@@ -133,6 +133,11 @@ function originOf(url: string): string {
   return end < 0 ? url : url.slice(0, end);
 }
 
+/** Replace the user/password part of every URL in `text` with `***`. */
+export function redactUrl(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, "$1***@");
+}
+
 /** URL without its query string, for messages (a query could hold a token). */
 export function stripQuery(url: string): string {
   const i = url.indexOf("?");

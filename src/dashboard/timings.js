@@ -3,7 +3,7 @@
 // optionally one notebook, from GET /flocks/{flock}/timings. The choice is kept in the URL.
 import { lineChart } from "./chart.js";
 
-const RANGES = { "15m": 9e5, "1h": 36e5, "6h": 216e5, "24h": 864e5, "7d": 6048e5 };
+const RANGES = { "5m": 3e5, "15m": 9e5, "1h": 36e5, "6h": 216e5, "24h": 864e5, "7d": 6048e5 };
 
 /**
  * Renders into `el` (a section of the Timings page). `flocks` are the summary's flocks; `h` the

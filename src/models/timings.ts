@@ -20,8 +20,8 @@ export const timingMetricSchema = z
 
 const bucketSchema = z
   .string()
-  .refine((s) => { const ms = parseDuration(s); return ms !== null && ms >= 10_000; }, "expected a duration of at least 10s, e.g. 5m, 1h")
-  .meta({ description: "Bucket width (at least 10s); chosen from the range when omitted", examples: ["15m", "1h"] });
+  .refine((s) => { const ms = parseDuration(s); return ms !== null && ms >= 5_000; }, "expected a duration of at least 5s, e.g. 5m, 1h")
+  .meta({ description: "Bucket width (at least 5s); chosen from the range when omitted", examples: ["15m", "1h"] });
 
 /** Query of `GET /flocks/{flock}/timings` (every value arrives as a string). */
 export const timingsQuerySchema = z.strictObject({

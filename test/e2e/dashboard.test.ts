@@ -50,6 +50,14 @@ describe.skipIf(!hub || !hasChromium())("dashboard in chromium", () => {
 
   const ready = async () => page.waitForSelector("body[data-ready='1']", { timeout: 15_000 });
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  /** Wait (at most `limitMs`, never failing) until the flock's execute_code durations fill `n` of the last 5 minutes' 5 s buckets. */
+  const executionsInBuckets = async (n: number, limitMs: number) => {
+    for (const end = Date.now() + limitMs; Date.now() < end; await new Promise((r) => setTimeout(r, 500))) {
+      const since = encodeURIComponent(new Date(Date.now() - 300_000).toISOString());
+      const t = (await troop.api("GET", `/flocks/${FLOCK}/timings?metric=phase:execute_code&since=${since}&bucket=5s`)).body;
+      if (t.buckets.filter((b: { count: number }) => b.count > 0).length >= n) return;
+    }
+  };
 
   it("asks for the token once, then the overview shows the failing flock", async () => {
     await page.goto(`${base}/ui`);
@@ -84,7 +92,8 @@ describe.skipIf(!hub || !hasChromium())("dashboard in chromium", () => {
   });
 
   it("shows the timings of the flock's phases, and p50/p95 over time per flock as SVG line charts", async () => {
-    await page.goto(`${base}/ui/timings?flock=${FLOCK}&range=15m`); // 10 s buckets: the flock has run for about a minute
+    await executionsInBuckets(5, 12_000); // several points on the line, not one dot
+    await page.goto(`${base}/ui/timings?flock=${FLOCK}&range=5m`); // 5 s buckets: the flock has run for well under a minute
     await ready();
     expect(await page.textContent("main")).toMatch(/spawn_lab|execute_code/);
     expect(await page.textContent("#timing-0 figcaption")).toMatch(/^Phase (spawn_lab|execute_code) \d+ durations · p50 [\d.]+ m?s · p95/);

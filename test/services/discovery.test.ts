@@ -120,6 +120,22 @@ describe("service discovery", () => {
     expect(s.applications()).toEqual(["tap"]);
   });
 
+  it("never shows the URL's credentials or query string in its status or log when a fetch fails", async () => {
+    const secret = "s3cret-discovery-token-81c4";
+    const failing = [
+      `http://troop:${secret}@127.0.0.1:9/repertoire/discovery`, // fetch refuses URLs with credentials
+      `http://127.0.0.1:9/repertoire/discovery?token=${secret}`, // nothing listens on port 9
+    ];
+    for (const url of failing) {
+      logs.length = 0;
+      const s = service({ url });
+      await s.start();
+      expect(s.status().last_error).toBeTruthy();
+      expect(JSON.stringify(s.status())).not.toContain(secret);
+      expect(logs.join("")).not.toContain(secret);
+    }
+  });
+
   it("lets a notebook that requires an application only the document has run, from the next notebook on", async () => {
     doc([]);
     const s = service({ configured: ["nublado"] });

@@ -16,7 +16,7 @@ import type { HistoryStore, TimingRow } from "../../store/history-types.js";
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 /** Bucket widths chosen when the query gives none: the smallest giving at most {@link TARGET_BUCKETS}. */
-const STEPS = [1 / 6, 1 / 4, 1 / 2, 1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => Math.round(m * MINUTE));
+const STEPS = [1 / 12, 1 / 6, 1 / 4, 1 / 2, 1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => Math.round(m * MINUTE));
 const TARGET_BUCKETS = 96;
 
 export interface TimingsDeps {
