@@ -168,7 +168,7 @@ async function runAll(c: {
   const { args, io, scrubber, http } = c;
   const platform = createPlatform({ hub: { type: args.hubType, url: c.hubUrl, adminToken: c.adminToken, tokenLifetime: 3_600_000 }, http, onSecret: (s) => scrubber.add(s) });
   const line = (level: string) => (msg: string) => {
-    if (args.verbose) io.err.write(`${new Date().toISOString()} ${level} ${scrubber.scrub(msg)}\n`);
+    if (args.verbose) io.err.write(`${new Date().toISOString()} ${level} ${msg}\n`); // lines come scrubbed by the pass
   };
   const log: LineLogger = { debug: line("DEBUG"), info: line("INFO"), warn: line("WARN"), error: line("ERROR") };
   let progress: ProgressReporter | null = null;
@@ -182,7 +182,7 @@ async function runAll(c: {
     notebookTimeoutMs: args.notebookTimeout,
     notebooks: { repos: c.source, artifacts: args.outputDir ? scrubbedSink(outputDirSink(resolve(args.outputDir)), (t) => scrubber.scrubOutput(t)) : null, availableApplications: c.applications },
     log,
-    scrub: (t) => scrubber.scrub(t),
+    scrub: (t) => scrubber.scrubOutput(t),
     onResult: (path, record) => progress?.result(path, record),
   });
   progress = new ProgressReporter(io.out, c.total, () => business.progress);

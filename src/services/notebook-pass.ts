@@ -12,7 +12,6 @@ import type { LineLogger, NotebookResources } from "../businesses/types.js";
 import type { BotUser, Platform } from "../clients/hub/types.js";
 import type { HttpClient } from "../clients/http.js";
 import type { Execution } from "../models/execution.js";
-import { redactSecretAssignments } from "./secret-assignments.js";
 
 export interface NotebookPassOptions {
   platform: Platform;
@@ -27,7 +26,10 @@ export interface NotebookPassOptions {
   only?: readonly string[] | undefined;
   notebooks: NotebookResources;
   log: LineLogger;
-  /** Makes a record safe to keep (known secrets removed); secret-looking assignments are redacted here too, in records and log lines. */
+  /**
+   * Makes a record or a log line safe to keep: known secrets and secret-looking assignments
+   * removed (`SecretScrubber.scrubOutput`: lines and records carry outputs and tracebacks).
+   */
   scrub(text: string): string;
   /** Each notebook's record as it completes (path, or `(<phase>)` for a failure before any notebook). */
   onResult?(path: string, record: Execution): void;
@@ -60,9 +62,9 @@ export class NotebookPass {
         user: o.user,
         platform: o.platform,
         http: o.http,
-        log: redactedLog(o.log),
+        log: scrubbedLog(o.log, o.scrub),
         onExecution: (raw) => {
-          const record = JSON.parse(redactSecretAssignments(o.scrub(JSON.stringify(raw)))) as Execution;
+          const record = JSON.parse(o.scrub(JSON.stringify(raw))) as Execution;
           const path = record.notebook?.path ?? `(${record.error?.phase ?? "run"})`;
           this.records.set(path, record);
           o.onResult?.(path, record);
@@ -91,13 +93,13 @@ export class NotebookPass {
   }
 }
 
-/** `log` with the values of secret-looking assignments redacted: lines may carry outputs and tracebacks. */
-function redactedLog(log: LineLogger): LineLogger {
+/** `log` with every line scrubbed: lines may carry outputs and tracebacks. */
+function scrubbedLog(log: LineLogger, scrub: (text: string) => string): LineLogger {
   return {
-    debug: (m) => log.debug(redactSecretAssignments(m)),
-    info: (m) => log.info(redactSecretAssignments(m)),
-    warn: (m) => log.warn(redactSecretAssignments(m)),
-    error: (m) => log.error(redactSecretAssignments(m)),
+    debug: (m) => log.debug(scrub(m)),
+    info: (m) => log.info(scrub(m)),
+    warn: (m) => log.warn(scrub(m)),
+    error: (m) => log.error(scrub(m)),
   };
 }
 

@@ -122,8 +122,9 @@ export class CheckRunner {
    */
   async giveUp(job: CheckJob, reason: string): Promise<void> {
     const current = (await this.deps.store.get(job.id)) ?? job;
-    const result: CheckResult = current.result ?? { commit: job.head_sha, notebooks: [], with_outputs: [], error: `Troop failed internally ${job.attempts} times: ${this.deps.scrubber.scrub(reason)}` };
-    const output = current.result ? renderCheck(current.result, this.deps.environment) : internalFailureOutput(this.deps.scrubber.scrub(reason), job.attempts, this.deps.environment);
+    const said = this.deps.scrubber.scrub(reason);
+    const result: CheckResult = current.result ?? { commit: job.head_sha, notebooks: [], with_outputs: [], error: `Troop failed internally ${job.attempts} times: ${said}` };
+    const output = current.result ? renderCheck(current.result, this.deps.environment) : internalFailureOutput(said, job.attempts, this.deps.environment);
     try {
       await this.report(current, output);
     } catch (err) {
@@ -159,7 +160,7 @@ export class CheckRunner {
     try {
       const plan = await planCheck(lease.dir, changed);
       log.info({ run: plan.run.length, skipped: plan.skipped.length, configChanged: plan.configChanged }, "check planned");
-      const line = (level: "debug" | "info" | "warn" | "error") => (msg: string) => log[level](scrubber.scrub(msg));
+      const line = (level: "debug" | "info" | "warn" | "error") => (msg: string) => log[level](msg); // lines come scrubbed by the pass
       const pass = new NotebookPass({
         platform: this.deps.platform,
         http: this.deps.http,
@@ -171,7 +172,7 @@ export class CheckRunner {
         only: plan.run,
         notebooks: { ...notebooks, repos },
         log: { debug: line("debug"), info: line("info"), warn: line("warn"), error: line("error") },
-        scrub: (t) => scrubber.scrub(t),
+        scrub: (t) => scrubber.scrubOutput(t),
       });
       const stop = () => void pass.stop();
       signal.addEventListener("abort", stop, { once: true });
