@@ -97,3 +97,51 @@ c.Spawner.args = [
     "--ServerApp.shutdown_no_activity_timeout=0",
     "--MappingKernelManager.cull_idle_timeout=0",
 ]
+
+# ---- no ports taken from the ephemeral range --------------------------------------------
+# JupyterHub picks a lab's port, and jupyter_client a kernel's five ZeroMQ ports, by binding
+# port 0 and closing it; the process binds it a moment later. Any process on the machine that
+# binds or connects in between can take the port (seen in the tests: "ZMQError: Address
+# already in use", a kernel restart, a websocket that stalls until create_session times out).
+# So kernels talk to their lab over Unix sockets (same websocket protocol for Troop), and labs
+# get a free port below the ephemeral range, which the kernel never hands out on its own.
+UNIX_PATH_MAX = 107  # sun_path is 108 bytes with its NUL
+IPC_FILE = len("/kernel-") + 36 + len("-ipc-") + 5  # jupyter_client: <runtime>/kernel-<uuid>-ipc-<n>
+ipc_root = os.path.join(os.path.abspath(state), "k")
+if len(ipc_root) + len("/") + 10 + IPC_FILE <= UNIX_PATH_MAX:
+    c.Spawner.environment["JUPYTER_RUNTIME_DIR"] = lambda spawner: os.path.join(ipc_root, str(spawner.user.id))
+    c.Spawner.args.append("--KernelManager.transport=ipc")
+
+
+def _lab_port_range():
+    """Ports that neither bind(0) nor connect() hand out: below (or above) the ephemeral range."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(v) for v in f.read().split())
+    except (OSError, ValueError):
+        return None
+    if low - 10000 >= 1000:
+        return (10000, low - 1)
+    if 65535 - high >= 1000:
+        return (high + 1, 65535)
+    return None
+
+
+def _pick_lab_port(spawner):
+    import random
+    import socket
+
+    span = _lab_port_range()
+    for _ in range(50 if span else 0):
+        port = random.randint(*span)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        spawner.port = port
+        return
+    spawner.port = 0  # JupyterHub's own choice
+
+
+c.Spawner.pre_spawn_hook = _pick_lab_port

@@ -6,6 +6,9 @@
 # usage: scripts/hub/start.sh [PORT]
 #   PORT  public port (default: $JH_PORT, else the state dir's previous port, else a free
 #         one). The proxy API and the hub's internal port are fresh free ports on each start.
+#         Ports it picks, and the labs' ports, lie outside the OS's ephemeral range, and
+#         kernels talk to their lab over Unix sockets (scripts/lib/free-ports.mjs and
+#         jupyterhub_config.py say why: a busy machine otherwise steals them now and then).
 # env (all optional):
 #   JH_STATE_DIR    state dir: db, pid files, peer.env, user homes (default <repo>/.state/hub)
 #   JH_ADMIN_TOKEN  admin token (default: the one saved in the state dir, else random)
@@ -115,16 +118,8 @@ else
 fi
 
 # ---- 4. ports: the public one must be free; two fresh internal ones -------------------------
-read -r PORT PROXY_API_PORT HUB_PORT < <("$NODE" -e '
-  const net = require("net");
-  const open = (p) => new Promise((ok, no) => {
-    const s = net.createServer(); s.once("error", no); s.listen(p, "127.0.0.1", () => ok(s)); });
-  (async () => {
-    const pub = await open(Number(process.argv[1]) || 0).catch(() => null);
-    if (!pub) { console.log("busy"); return; }
-    const all = [pub, await open(0), await open(0)];
-    console.log(all.map((s) => s.address().port).join(" ")); all.forEach((s) => s.close());
-  })();' "$PORT") || die "could not pick free ports"
+read -r PORT PROXY_API_PORT HUB_PORT < <("$NODE" "$HERE/../lib/free-ports.mjs" "${PORT:-0}" 0 0) ||
+  die "could not pick free ports"
 [ "$PORT" != busy ] || die "port ${1:-${JH_PORT:-$OLD_PORT}} on 127.0.0.1 is in use by another process"
 
 # ---- 5. launch: own session, empty environment except what the hub needs --------------------

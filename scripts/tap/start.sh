@@ -90,19 +90,7 @@ LOG_DIR="$(cd "$LOG_DIR" && pwd -P)"
 [ "$(id -u)" = 0 ] && chown "$RUN_USER:$RUN_GROUP" "$STATE" "$STATE/pgsock" "$LOG_DIR"
 
 # ---- 4. ports: fixed at the first start, kept in $STATE/ports -------------------------------
-free_ports() {
-  "$NODE" -e '
-    const net = require("net");
-    const open = (p) => new Promise((ok, no) => {
-      const s = net.createServer(); s.once("error", no); s.listen(p, "127.0.0.1", () => ok(s)); });
-    (async () => {
-      const want = process.argv.slice(1).map(Number);
-      const all = [];
-      for (const p of want) all.push(await open(p).catch(() => null));
-      if (all.includes(null)) { console.log("busy"); return; }
-      console.log(all.map((s) => s.address().port).join(" ")); all.forEach((s) => s.close());
-    })();' "$@"
-}
+free_ports() { "$NODE" "$HERE/../lib/free-ports.mjs" "$@"; }
 if [ -f "$STATE/ports" ]; then
   # shellcheck disable=SC1091
   . "$STATE/ports"
