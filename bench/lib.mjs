@@ -119,7 +119,9 @@ const TEMP_PREFIX = "troop-hub-";
 const HUB_VARS = ["JH_URL", "JH_API", "JH_ADMIN_TOKEN", "JH_PID", "JH_PROXY_PID", "JH_LOG", "JH_PORT", "JH_LOG_DIR", "TROOP_HUB_STATE"];
 
 async function hubScript(script, args, stateDir) {
-  const env = { ...process.env, JH_STATE_DIR: stateDir };
+  // Kernels over TCP, as most hubs run them (the tests' default is Unix sockets): the figures
+  // describe the usual platform path, and the ZeroMQ probe reads the kernel's usual connection file.
+  const env = { ...process.env, JH_STATE_DIR: stateDir, JH_KERNEL_TRANSPORT: "tcp" };
   for (const k of HUB_VARS) delete env[k];
   const { stdout } = await run(join(HUB_SCRIPTS, script), args, { env, timeout: 180_000 });
   return stdout;

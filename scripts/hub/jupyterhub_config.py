@@ -6,6 +6,7 @@
 #   JH_HUB_PORT        the hub's own internal port
 #   JH_ADMIN_TOKEN     api token of the "troop-admin" service (required)
 #   JH_CHP_CMD         JSON list: command that starts configurable-http-proxy
+#   JH_KERNEL_TRANSPORT  ipc (default) or tcp: how kernels talk to their lab
 #   TROOP_HUB_STATE    marker (= JH_STATE_DIR) inherited by every process of this hub;
 #                      stop.sh uses it to find leftovers by pid after a crash
 #
@@ -108,7 +109,8 @@ c.Spawner.args = [
 UNIX_PATH_MAX = 107  # sun_path is 108 bytes with its NUL
 IPC_FILE = len("/kernel-") + 36 + len("-ipc-") + 5  # jupyter_client: <runtime>/kernel-<uuid>-ipc-<n>
 ipc_root = os.path.join(os.path.abspath(state), "k")
-if len(ipc_root) + len("/") + 10 + IPC_FILE <= UNIX_PATH_MAX:
+ipc_wanted = os.environ.get("JH_KERNEL_TRANSPORT", "ipc") == "ipc"  # bench/: tcp, as most hubs run
+if ipc_wanted and len(ipc_root) + len("/") + 10 + IPC_FILE <= UNIX_PATH_MAX:
     c.Spawner.environment["JUPYTER_RUNTIME_DIR"] = lambda spawner: os.path.join(ipc_root, str(spawner.user.id))
     c.Spawner.args.append("--KernelManager.transport=ipc")
 

@@ -17,6 +17,7 @@
 #   JH_LOG_DIR      where jupyterhub.log goes (default: the state dir)
 #   JH_NO_APT=1     never run apt-get; fail if the Debian packages are missing
 #   JH_LOG_LEVEL    hub log level (default INFO)
+#   JH_KERNEL_TRANSPORT  ipc (default: Unix sockets) or tcp (random ports, as most hubs run)
 # stdout: KEY=VALUE lines, also saved in $JH_STATE_DIR/peer.env:
 #   JH_URL JH_API JH_ADMIN_TOKEN JH_PID JH_PROXY_PID JH_STATE_DIR JH_LOG
 # stop with scripts/hub/stop.sh [STATE_DIR] [--rm]
@@ -95,6 +96,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     --no-install-recommends "${missing[@]}" >&2
 fi
 
+case "${JH_KERNEL_TRANSPORT:-ipc}" in ipc | tcp) ;; *) die "JH_KERNEL_TRANSPORT must be ipc or tcp, not $JH_KERNEL_TRANSPORT" ;; esac
+
 # ---- 3. configurable-http-proxy ------------------------------------------------------------
 # Debian's keeps its deps in /usr/share/nodejs, which a nodesource/nvm node does not search.
 CHP_MODE="${JH_CHP:-auto}"
@@ -133,6 +136,7 @@ echo "==== $(date -Is) start.sh: port $PORT, state $STATE" >>"$LOG"
     JH_STATE_DIR="$STATE" TROOP_HUB_STATE="$STATE" JH_PORT="$PORT" \
     JH_PROXY_API_PORT="$PROXY_API_PORT" JH_HUB_PORT="$HUB_PORT" JH_ADMIN_TOKEN="$TOKEN" \
     JH_CHP_CMD="$CHP_CMD" JH_LOG_LEVEL="${JH_LOG_LEVEL:-INFO}" \
+    JH_KERNEL_TRANSPORT="${JH_KERNEL_TRANSPORT:-ipc}" \
     setsid /usr/bin/python3 /usr/bin/jupyterhub -f "$HERE/jupyterhub_config.py" \
     </dev/null >>"$LOG" 2>&1 9>&-  # 9>&-: the hub must not keep the start lock
 ) &
