@@ -208,7 +208,7 @@ async function timings(app) {
   const win = new URLSearchParams(location.search).get("window") ?? "24h";
   const bars = (entries) => {
     const max = Math.max(1, ...entries.map(([, q]) => q.p95_ms ?? 0));
-    return `<svg class="timeline" viewBox="0 0 640 ${entries.length * 20 + 4}" role="img" aria-label="p50 and p95">${entries.map(([k, q], i) => `<text x="0" y="${i * 20 + 13}">${esc(k.slice(-22))}</text><rect class="k" x="170" y="${i * 20 + 3}" width="${(((q.p95_ms ?? 0) / max) * 380).toFixed(1)}" height="13"/><rect class="s" x="170" y="${i * 20 + 3}" width="${(((q.p50_ms ?? 0) / max) * 380).toFixed(1)}" height="13"/><text x="${(175 + ((q.p95_ms ?? 0) / max) * 380).toFixed(1)}" y="${i * 20 + 13}">${esc(ms(q.p50_ms))} / ${esc(ms(q.p95_ms))}</text>`).join("")}</svg>`;
+    return `<svg class="timeline" viewBox="0 0 640 ${entries.length * 20 + 4}" role="img" aria-label="p50 and p95">${entries.map(([k, q], i) => `<text x="0" y="${i * 20 + 13}">${esc(k.slice(-22))}</text><rect class="k" x="170" y="${i * 20 + 3}" width="${(((q.p95_ms ?? 0) / max) * 330).toFixed(1)}" height="13"/><rect class="s" x="170" y="${i * 20 + 3}" width="${(((q.p50_ms ?? 0) / max) * 330).toFixed(1)}" height="13"/><text x="${(175 + ((q.p95_ms ?? 0) / max) * 330).toFixed(1)}" y="${i * 20 + 13}">${esc(ms(q.p50_ms))} / ${esc(ms(q.p95_ms))}</text>`).join("")}</svg>`;
   };
   app.innerHTML = `<h1>Timings</h1><p>Window: ${["1h", "24h", "7d"].map((w) => (w === win ? `<b>${w}</b>` : `<a href="?window=${w}">${w}</a>`)).join(" · ")} — bars: <span class="ok">p50</span> over p95</p>` +
     flocks.map((f) => {

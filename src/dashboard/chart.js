@@ -19,10 +19,14 @@ function niceStep(max, n) {
 
 /**
  * The SVG of `t` (a `GET /flocks/{flock}/timings` answer): x is time from `t.since` to `t.until`,
- * y is the duration from 0; one line per quantile (p95 grey, p50 green), the bucket midpoints.
+ * or from one bucket before the first data when the window starts before it (a young flock would
+ * otherwise be a few pixels at the right edge; the chart then says "no data before …"); y is the
+ * duration from 0; one line per quantile (p95 grey, p50 green), the bucket midpoints.
  */
 export function lineChart(t, { esc, label }) {
-  const t0 = Date.parse(t.since), t1 = Date.parse(t.until), span = Math.max(1, t1 - t0);
+  const since = Date.parse(t.since), t1 = Date.parse(t.until);
+  const first = t.buckets.find((b) => b.p50_ms != null || b.p95_ms != null);
+  const t0 = first ? Math.max(since, Date.parse(first.start) - t.bucket_ms) : since, span = Math.max(1, t1 - t0);
   const top = Math.max(1, ...t.buckets.map((b) => b.p95_ms ?? 0)) * 1.1;
   const step = niceStep(top, 4);
   const x = (ms) => L + ((ms - t0) / span) * (W - L - R);
@@ -51,5 +55,6 @@ export function lineChart(t, { esc, label }) {
     });
     return `<path class="line ${key === "p50_ms" ? "p50" : "p95"}" d="${d.trim()}"/>${dots.join("")}`;
   });
-  return `<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(label)}: p50 and p95 over time"><line class="axisline" x1="${L}" x2="${L}" y1="${T}" y2="${H - B}"/>${grid.join("")}${series.join("")}</svg>`;
+  const note = t0 > since ? `<text class="axis note" x="${L + 6}" y="${T + 12}">no data before ${esc(new Date(Date.parse(first.start)).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }))}</text>` : "";
+  return `<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(label)}: p50 and p95 over time"><line class="axisline" x1="${L}" x2="${L}" y1="${T}" y2="${H - B}"/>${grid.join("")}${note}${series.join("")}</svg>`;
 }
