@@ -30,6 +30,7 @@ export const githubConfigSchema = z
     notebookTimeout: duration("Limit for one checked notebook").default(1_800_000),
     maxAttempts: z.number().int().min(1).max(10).default(3).meta({ description: "Starts of one check (a check in progress when Troop stopped, or that failed inside Troop, is run again); then it completes as failed" }),
     retryDelay: duration("Wait before a check that failed inside Troop (not in its notebooks) runs again; doubled at each further attempt").default(30_000),
+    reportRetryFor: duration("How long Troop keeps delivering the conclusion of a check whose report to GitHub failed when it gave up on it (back-off from retryDelay, doubled, at most 1 h); counted from the first failed delivery").default(86_400_000),
     forkPullRequests: z
       .enum(["skip", "run"])
       .default("skip")

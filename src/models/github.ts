@@ -33,6 +33,11 @@ export const checkResultSchema = z.strictObject({
   /** Notebooks committed with outputs (a warning annotation each). */
   with_outputs: z.array(z.string()),
   error: z.string().nullable().meta({ description: "Why the check could not run at all" }),
+  /** Set when Troop gave up on the check after failing inside itself: its output is then "Troop failed internally". */
+  internal: z
+    .strictObject({ attempts: z.number().int(), reason: z.string().meta({ description: "The last error, scrubbed" }) })
+    .optional()
+    .meta({ description: "Troop gave up on the check after failing internally at every attempt" }),
 });
 export type CheckResult = z.output<typeof checkResultSchema>;
 
@@ -57,6 +62,8 @@ export const checkJobSchema = z.strictObject({
   attempts: z.number().int(),
   not_before: z.string().nullable().meta({ description: "A queued retry waits until then" }),
   result: checkResultSchema.nullable().meta({ description: "Set when completed, or while in progress when only reporting it to GitHub is left" }),
+  report_not_before: z.string().nullable().meta({ description: "Set on a completed check whose report to GitHub failed: the report is delivered again from then" }),
+  report_attempts: z.number().int().meta({ description: "Failed deliveries of a completed check's report to GitHub" }),
 });
 export type CheckJob = z.output<typeof checkJobSchema>;
 
@@ -85,6 +92,7 @@ export const githubSummarySchema = z
     concurrency: z.number().int(),
     queued: z.number().int(),
     in_progress: z.number().int(),
+    reports_pending: z.number().int().meta({ description: "Completed checks whose report to GitHub failed and is being delivered again" }),
     recent: z.array(checkSummarySchema).meta({ description: "Newest first" }),
   })
   .meta({ id: "GitHubSummary" });

@@ -4,7 +4,10 @@
  * attempt counted) and `completed` with a conclusion and the result as JSON. At start-up,
  * checks left `in_progress` by a stopped process go back to `queued`, so nothing is lost. A check
  * that failed inside Troop goes back to `queued` with a `not_before` time (a back-off); one whose
- * result is known but could not be reported keeps that result while it waits.
+ * result is known but could not be reported keeps that result while it waits. A check completed
+ * although its final report to GitHub failed has a report pending (`report_not_before`, migration
+ * `0006_github_checks_report_pending`): it is delivered again from then, `report_attempts` counts
+ * the failed deliveries, and `completed_at` is when the first one failed.
  * Rows are parsed with {@link checkJobSchema} when read. No credential is ever stored.
  * @module
  */
@@ -32,6 +35,8 @@ interface CheckTables {
     attempts: number;
     not_before: string | null;
     result: string | null;
+    report_not_before: string | null;
+    report_attempts: Generated<number>;
   };
 }
 
@@ -53,7 +58,7 @@ export class SqliteCheckStore {
     const at = this.now().toISOString();
     const row = await this.db
       .insertInto("github_checks")
-      .values({ ...job, fork: job.fork ? 1 : 0, status: "queued", created_at: at, updated_at: at, attempts: 0, not_before: null, check_run_id: null, conclusion: null, started_at: null, completed_at: null, result: null })
+      .values({ ...job, fork: job.fork ? 1 : 0, status: "queued", created_at: at, updated_at: at, attempts: 0, not_before: null, check_run_id: null, conclusion: null, started_at: null, completed_at: null, result: null, report_not_before: null, report_attempts: 0 })
       .returningAll()
       .executeTakeFirstOrThrow();
     return parseRow(row);
@@ -103,12 +108,44 @@ export class SqliteCheckStore {
     await this.db.updateTable("github_checks").set({ result: JSON.stringify(checkResultSchema.parse(result)), updated_at: this.now().toISOString() }).where("id", "=", id).execute();
   }
 
-  /** Complete a check with its conclusion and result. */
-  async complete(id: number, conclusion: CheckConclusion, result: CheckResult | null): Promise<void> {
+  /**
+   * Complete a check with its conclusion and result. `reportDue`: its report to GitHub failed
+   * (once) and is pending, to be delivered again from then.
+   */
+  async complete(id: number, conclusion: CheckConclusion, result: CheckResult | null, reportDue: Date | null = null): Promise<void> {
     const at = this.now().toISOString();
     await this.db
       .updateTable("github_checks")
-      .set({ status: "completed", conclusion, completed_at: at, updated_at: at, result: result ? JSON.stringify(checkResultSchema.parse(result)) : null })
+      .set({ status: "completed", conclusion, completed_at: at, updated_at: at, result: result ? JSON.stringify(checkResultSchema.parse(result)) : null, report_not_before: reportDue?.toISOString() ?? null, report_attempts: reportDue ? 1 : 0 })
+      .where("id", "=", id)
+      .execute();
+  }
+
+  /** Completed checks whose pending report is due now, oldest first; `except`: ids being delivered. */
+  async dueReports(except: readonly number[] = []): Promise<CheckJob[]> {
+    let q = this.db.selectFrom("github_checks").selectAll().where("status", "=", "completed").where("report_not_before", "<=", this.now().toISOString());
+    if (except.length > 0) q = q.where("id", "not in", except);
+    return (await q.orderBy("id").execute()).map(parseRow);
+  }
+
+  /** When the next pending report is due (null: none is pending); `except`: ids being delivered. */
+  async nextReportAt(except: readonly number[] = []): Promise<Date | null> {
+    let q = this.db.selectFrom("github_checks").select((eb) => eb.fn.min("report_not_before").as("at")).where("status", "=", "completed");
+    if (except.length > 0) q = q.where("id", "not in", except);
+    const row = await q.executeTakeFirst();
+    return row?.at ? new Date(row.at) : null;
+  }
+
+  /** The pending report of a check was delivered: clear the mark. */
+  async reportDelivered(id: number): Promise<void> {
+    await this.db.updateTable("github_checks").set({ report_not_before: null, updated_at: this.now().toISOString() }).where("id", "=", id).execute();
+  }
+
+  /** A delivery of a pending report failed: count it; deliver again from `next`, or never (null: given up). */
+  async reportFailed(id: number, next: Date | null): Promise<void> {
+    await this.db
+      .updateTable("github_checks")
+      .set((eb) => ({ report_not_before: next?.toISOString() ?? null, report_attempts: eb("report_attempts", "+", 1), updated_at: this.now().toISOString() }))
       .where("id", "=", id)
       .execute();
   }
@@ -162,8 +199,14 @@ export class SqliteCheckStore {
     for (const r of rows) out[r.status as "queued" | "in_progress"] = Number(r.n);
     return out;
   }
+
+  /** Number of completed checks whose report to GitHub is pending. */
+  async reportsPending(): Promise<number> {
+    const row = await this.db.selectFrom("github_checks").select((eb) => eb.fn.countAll<number>().as("n")).where("status", "=", "completed").where("report_not_before", "is not", null).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
 }
 
-function parseRow(row: Omit<CheckTables["github_checks"], "id" | "fork"> & { id: number; fork: number }): CheckJob {
+function parseRow(row: Omit<CheckTables["github_checks"], "id" | "fork" | "report_attempts"> & { id: number; fork: number; report_attempts: number }): CheckJob {
   return checkJobSchema.parse({ ...row, fork: row.fork === 1, result: row.result === null ? null : JSON.parse(row.result) });
 }

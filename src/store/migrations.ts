@@ -106,6 +106,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("github_checks").addColumn("not_before", "text").execute(); // a retry waits until then
     },
   },
+  "0006_github_checks_report_pending": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("github_checks").addColumn("report_not_before", "text").execute(); // a completed check's report to GitHub is pending, due then
+      await db.schema.alterTable("github_checks").addColumn("report_attempts", "integer", (c) => c.notNull().defaultTo(0)).execute(); // failed deliveries of that report
+      await db.schema.createIndex("github_checks_report").on("github_checks").columns(["report_not_before"]).execute();
+    },
+  },
 };
 
 /** Bring the database up to date; throws with the failing migration's name. */

@@ -5,10 +5,14 @@
  * stopped (labs deleted) and stay in progress in the database to run again after the restart.
  * A check that fails inside Troop (an error other than a stop: storage, GitHub, a bug) is queued
  * again at once, due after a back-off (`retryDelay`, doubled at each attempt); after
- * `maxAttempts` it is completed as failed internally, in the database and on GitHub. Nothing
- * thrown by a check leaves the queue.
+ * `maxAttempts` it is completed as failed internally, in the database and on GitHub. A completed
+ * check whose report to GitHub failed has it delivered again when due (from the database, so
+ * also after a restart): a delivery runs no notebook, so it takes neither a CI bot user nor a
+ * concurrency slot, but one check never has two deliveries at once. Nothing thrown by a check
+ * leaves the queue.
  * @module
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { BotUser } from "../../clients/hub/types.js";
 import type { CheckJob } from "../../models/github.js";
@@ -17,7 +21,7 @@ import { CheckStopped, type CheckRunner } from "./check-runner.js";
 
 export interface CheckQueueDeps {
   store: SqliteCheckStore;
-  runner: Pick<CheckRunner, "run" | "giveUp">;
+  runner: Pick<CheckRunner, "run" | "giveUp" | "deliverReport">;
   users: readonly BotUser[];
   concurrency: number;
   /** Starts of one check (`github.maxAttempts`). */
@@ -30,10 +34,12 @@ export interface CheckQueueDeps {
 export class CheckQueue {
   private readonly free: BotUser[];
   private readonly running = new Map<number, { stop: AbortController; done: Promise<void> }>();
+  /** Deliveries of pending reports, by check id. */
+  private readonly delivering = new Map<number, { stop: AbortController; done: Promise<void> }>();
   private chain: Promise<void> = Promise.resolve();
   private started = false;
   private closed = false;
-  /** Wakes the queue when the next retry is due. */
+  /** Wakes the queue when the next retry or pending report is due. */
   private wake: { at: number; timer: NodeJS.Timeout } | null = null;
 
   constructor(private readonly deps: CheckQueueDeps) {
@@ -59,20 +65,25 @@ export class CheckQueue {
     return this.running.size;
   }
 
-  /** Stop running checks (they stay in progress) within `timeoutMs`. */
+  /** Stop running checks (they stay in progress) and deliveries (their reports stay pending) within `timeoutMs`. */
   async close(timeoutMs: number): Promise<void> {
     this.closed = true;
     if (this.wake) clearTimeout(this.wake.timer);
     await this.chain;
-    for (const r of this.running.values()) r.stop.abort();
-    const all = Promise.allSettled([...this.running.values()].map((r) => r.done));
-    await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    const all = [...this.running.values(), ...this.delivering.values()];
+    for (const r of all) r.stop.abort();
+    const done = Promise.allSettled(all.map((r) => r.done));
+    await Promise.race([done, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   }
 
   private async fill(): Promise<void> {
+    let drained = false;
     while (!this.closed && this.running.size < this.deps.concurrency && this.free.length > 0) {
       const job = await this.deps.store.claimNext();
-      if (!job) return this.wakeForRetry();
+      if (!job) {
+        drained = true;
+        break;
+      }
       const user = this.free.shift()!;
       const stop = new AbortController();
       const done = this.runOne(job, user, stop.signal).finally(() => {
@@ -81,6 +92,27 @@ export class CheckQueue {
         this.kick();
       });
       this.running.set(job.id, { stop, done });
+    }
+    await this.deliverDue();
+    await this.wakeWhenDue(drained);
+  }
+
+  /** Start the delivery of every pending report that is due and not being delivered. */
+  private async deliverDue(): Promise<void> {
+    if (this.closed) return;
+    for (const job of await this.deps.store.dueReports([...this.delivering.keys()])) {
+      const stop = new AbortController();
+      const done = this.deps.runner
+        .deliverReport(job, stop.signal)
+        .catch(async (err: unknown) => {
+          this.deps.logger.error({ check: job.id, err: (err as Error).message }, "could not handle the pending report of a check; it stays pending");
+          await sleep(Math.max(1000, this.deps.retryDelayMs), undefined, { signal: stop.signal, ref: false }).catch(() => undefined); // not again at once (a broken database)
+        })
+        .finally(() => {
+          this.delivering.delete(job.id);
+          this.kick();
+        });
+      this.delivering.set(job.id, { stop, done });
     }
   }
 
@@ -108,10 +140,14 @@ export class CheckQueue {
     }
   }
 
-  /** Nothing is due now: look again when the next retry is (one timer, the earliest). */
-  private async wakeForRetry(): Promise<void> {
-    const at = await this.deps.store.nextRetryAt();
-    if (!at || this.closed) return;
+  /**
+   * Look again when the next pending report not being delivered is due, or the next retry when
+   * the queue is `drained` of due checks (else a finishing check wakes it): one timer, the earliest.
+   */
+  private async wakeWhenDue(drained: boolean): Promise<void> {
+    const times = [await this.deps.store.nextReportAt([...this.delivering.keys()]), drained ? await this.deps.store.nextRetryAt() : null].filter((t): t is Date => t !== null);
+    if (times.length === 0 || this.closed) return;
+    const at = new Date(Math.min(...times.map((t) => t.getTime())));
     if (this.wake && this.wake.at <= at.getTime()) return;
     if (this.wake) clearTimeout(this.wake.timer);
     const timer = setTimeout(() => {

@@ -6,6 +6,9 @@
  * check in progress in the database, so it runs again after the restart. A pull request from a
  * fork completes neutral at once unless `github.forkPullRequests` is `run` (its head commit is
  * fetched from the base repository, which GitHub serves it from as `refs/pull/<n>/head`).
+ * A check completed although its final report to GitHub failed keeps that report pending; the
+ * queue has it delivered again (back-off from `retryDelay`, at most {@link MAX_REPORT_DELAY_MS})
+ * for `github.reportRetryFor` from the first failed delivery.
  * @module
  */
 import { rm } from "node:fs/promises";
@@ -40,6 +43,16 @@ export interface CheckRunnerDeps {
   notebooks: Omit<NotebookResources, "repos">;
   /** Folder of the checkouts of running checks (each check's is deleted when it ends). */
   checkoutRoot: string;
+}
+
+/** Longest wait between two deliveries of a pending report. */
+export const MAX_REPORT_DELAY_MS = 3_600_000;
+/** Shortest wait between two deliveries of a pending report (a `retryDelay` of 0 must not hammer GitHub). */
+const MIN_REPORT_DELAY_MS = 100;
+
+/** Wait before the next delivery of a pending report after `failures` failed deliveries: `retryDelayMs` doubled per failure, capped. */
+export function reportBackoffMs(failures: number, retryDelayMs: number): number {
+  return Math.min(MAX_REPORT_DELAY_MS, Math.max(MIN_REPORT_DELAY_MS, retryDelayMs) * 2 ** Math.max(0, failures - 1));
 }
 
 /** The check was stopped by a shutdown; it stays in progress and runs again at start. */
@@ -117,24 +130,68 @@ export class CheckRunner {
   /**
    * Complete a check that failed inside Troop on every attempt (`reason`: the last error): its
    * stored result when there is one (only reporting it failed), otherwise "Troop failed
-   * internally". The check completes in the store even when GitHub cannot be told; never throws
-   * for a GitHub error.
+   * internally". The check completes in the store even when GitHub cannot be told: its report
+   * is then left pending, for {@link deliverReport}. Never throws for a GitHub error.
    */
   async giveUp(job: CheckJob, reason: string): Promise<void> {
     const current = (await this.deps.store.get(job.id)) ?? job;
     const said = this.deps.scrubber.scrub(reason);
-    const result: CheckResult = current.result ?? { commit: job.head_sha, notebooks: [], with_outputs: [], error: `Troop failed internally ${job.attempts} times: ${said}` };
-    const output = current.result ? renderCheck(current.result, this.deps.environment) : internalFailureOutput(said, job.attempts, this.deps.environment);
+    const result: CheckResult = current.result ?? { commit: job.head_sha, notebooks: [], with_outputs: [], error: `Troop failed internally ${job.attempts} times: ${said}`, internal: { attempts: job.attempts, reason: said } };
+    const output = this.finalOutput(result);
+    let reportDue: Date | null = null;
     try {
       await this.report(current, output);
     } catch (err) {
-      this.deps.logger.error({ check: job.id, err: this.deps.scrubber.scrub((err as Error).message) }, "could not report the check to GitHub; its check run stays in progress there");
+      const retryInMs = reportBackoffMs(1, this.deps.github.retryDelay);
+      reportDue = new Date(Date.now() + retryInMs);
+      this.deps.logger.error({ check: job.id, retryInMs, err: this.deps.scrubber.scrub((err as Error).message) }, "could not report the check to GitHub; its report is pending and delivered again later");
     }
-    await this.deps.store.complete(job.id, output.conclusion, result);
+    await this.deps.store.complete(job.id, output.conclusion, result, reportDue);
     this.deps.logger.warn({ check: job.id, attempts: job.attempts, conclusion: output.conclusion }, "check completed after failing inside Troop");
   }
 
-  /** Complete the check run on GitHub with `output` (created first if missing; annotations 50 per request). */
+  /**
+   * Deliver the pending report of a completed check (see {@link giveUp}): the output rendered
+   * again from the stored result. Delivered, the mark is cleared; failed, the next delivery is
+   * due after a back-off, or, `github.reportRetryFor` after the first failed delivery (when the
+   * check completed), Troop stops trying and logs it. A failure while `signal` is aborted (Troop
+   * stops) leaves the report due, for the next start. Never throws for a GitHub error.
+   */
+  async deliverReport(job: CheckJob, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    const { logger, scrubber, store, github } = this.deps;
+    const output = this.finalOutput(job.result ?? { commit: job.head_sha, notebooks: [], with_outputs: [], error: "Troop lost the result of this check" });
+    try {
+      await this.report(job, output);
+    } catch (err) {
+      const said = scrubber.scrub((err as Error).message ?? String(err));
+      if (signal.aborted) return void logger.warn({ check: job.id, err: said }, "could not deliver the check's pending report while Troop stops; it is delivered at the next start");
+      const failures = job.report_attempts + 1;
+      const deadline = Date.parse(job.completed_at ?? job.updated_at) + github.reportRetryFor;
+      const now = Date.now();
+      if (now >= deadline) {
+        await store.reportFailed(job.id, null);
+        logger.error({ check: job.id, attempts: failures, reportRetryForMs: github.reportRetryFor, err: said }, "gave up reporting the check to GitHub after github.reportRetryFor; its check run stays in progress there (Re-run queues a new check)");
+      } else {
+        const next = Math.min(now + reportBackoffMs(failures, github.retryDelay), deadline);
+        await store.reportFailed(job.id, new Date(next));
+        logger.warn({ check: job.id, attempt: failures, retryInMs: next - now, err: said }, "could not deliver the check's pending report to GitHub; trying again later");
+      }
+      return;
+    }
+    await store.reportDelivered(job.id);
+    logger.info({ check: job.id, conclusion: output.conclusion, failedDeliveries: job.report_attempts }, "pending report of the check delivered to GitHub");
+  }
+
+  /** The output that completes a check Troop gave up on: its result rendered, or "Troop failed internally" when the result says so. */
+  private finalOutput(result: CheckResult): CheckOutput {
+    return result.internal ? internalFailureOutput(result.internal.reason, result.internal.attempts, this.deps.environment) : renderCheck(result, this.deps.environment);
+  }
+
+  /**
+   * Complete the check run on GitHub with `output` (created first if missing; annotations 50 per
+   * request, the first 50 with the completion). Throws only when the completion itself failed.
+   */
   private async report(job: CheckJob, output: CheckOutput): Promise<void> {
     const { client } = this.deps;
     const ref = repoRef(job);
@@ -142,7 +199,17 @@ export class CheckRunner {
     const [first = [], ...rest] = annotationBatches(output.annotations);
     const base = { title: output.title, summary: output.summary };
     await client.updateCheckRun(ref, checkRunId, { status: "completed", conclusion: output.conclusion, completed_at: new Date().toISOString(), output: { ...base, ...(output.text ? { text: output.text } : {}), annotations: first } });
-    for (const batch of rest) await client.updateCheckRun(ref, checkRunId, { output: { ...base, annotations: batch } });
+    // The check run is completed now: a batch of further annotations that fails is logged, not
+    // thrown, so that no retry completes it again and appends the batches GitHub already took.
+    for (const [i, batch] of rest.entries()) {
+      try {
+        await client.updateCheckRun(ref, checkRunId, { output: { ...base, annotations: batch } });
+      } catch (err) {
+        const left = rest.slice(i).reduce((n, b) => n + b.length, 0);
+        this.deps.logger.warn({ check: job.id, annotationsLeft: left, err: this.deps.scrubber.scrub((err as Error).message) }, "check run completed on GitHub, but its remaining annotations could not be added");
+        return;
+      }
+    }
   }
 
   private async execute(job: CheckJob, user: BotUser, signal: AbortSignal, log: Logger): Promise<CheckResult> {

@@ -77,10 +77,10 @@ export function createGitHub(deps: GitHubDeps): GitHubIntegration {
     notebooks: { artifacts: deps.artifacts, availableApplications: deps.availableApplications },
     checkoutRoot,
   });
-  let snapshot: GitHubSummary = { check_name: checkName, concurrency: gh.concurrency, queued: 0, in_progress: 0, recent: [] };
+  let snapshot: GitHubSummary = { check_name: checkName, concurrency: gh.concurrency, queued: 0, in_progress: 0, reports_pending: 0, recent: [] };
   const refresh = async () => {
-    const [counts, recent] = await Promise.all([store.counts(), store.recent(gh.recentChecks)]);
-    snapshot = { check_name: checkName, concurrency: gh.concurrency, ...counts, recent: recent.map(summaryOf) };
+    const [counts, reportsPending, recent] = await Promise.all([store.counts(), store.reportsPending(), store.recent(gh.recentChecks)]);
+    snapshot = { check_name: checkName, concurrency: gh.concurrency, ...counts, reports_pending: reportsPending, recent: recent.map(summaryOf) };
   };
   const changed = () => void refresh().catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not read the check queue"));
   const queue = new CheckQueue({
@@ -97,6 +97,13 @@ export function createGitHub(deps: GitHubDeps): GitHubIntegration {
       giveUp: async (job, reason) => {
         try {
           await runner.giveUp(job, reason);
+        } finally {
+          changed();
+        }
+      },
+      deliverReport: async (job, signal) => {
+        try {
+          await runner.deliverReport(job, signal);
         } finally {
           changed();
         }

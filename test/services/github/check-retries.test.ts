@@ -2,8 +2,10 @@
  * A check that fails inside Troop (not in its notebooks) is queued again at once with its
  * attempt counted and a back-off, and after `github.maxAttempts` it is completed, in the
  * database and on GitHub, as "Troop failed internally"; when even that report fails the check
- * still completes in the database and the queue goes on. A check left in progress by more
- * restarts than `maxAttempts` gives up without running. Fake GitHub on 127.0.0.1, no hub.
+ * still completes in the database, with its report pending, delivered once GitHub answers again,
+ * and the queue goes on (more on pending reports in pending-reports.test.ts). A check left in
+ * progress by more restarts than `maxAttempts` gives up without running. Fake GitHub on
+ * 127.0.0.1, no hub.
  */
 import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -72,16 +74,28 @@ describe("checks that fail inside Troop", () => {
     expect(failing!.calls).toHaveLength(3); // not run again
   });
 
-  it("when even the reports fail, completes the check in the store without looping, and the queue goes on", async () => {
+  it("when every report fails during the attempts, completes the check in the store with its report pending, and delivers the same conclusion once GitHub answers again", async () => {
     const s = await open({ fake, database: tempDatabase(), github: { maxAttempts: 2, retryDelay: "100ms" } });
-    fake.failRequests({ method: "PATCH", path: /\/check-runs\/\d+$/, when: (b) => b?.status === "completed", times: 3 }); // 2 attempts + the give-up
+    const outage = { method: "PATCH", path: /\/check-runs\/\d+$/, when: (b: { status?: string } | null) => b?.status === "completed", times: 1_000 };
+    fake.failRequests(outage);
     const job = await s.queueCheck(3);
     const done = await completed(s, job.id);
-    expect(done).toMatchObject({ conclusion: "failure", attempts: 2 });
-    await new Promise((r) => setTimeout(r, 500));
-    expect(completing(job.check_run_id!).map((r) => r.status)).toEqual([500, 500, 500]);
+    expect(done).toMatchObject({ conclusion: "failure", attempts: 2, report_not_before: expect.any(String), report_attempts: 1 });
+    expect(await s.store.reportsPending()).toBe(1);
     expect(fake.checkRuns.get(job.check_run_id!)!.status).not.toBe("completed"); // GitHub could not be told
-    expect(s.logs.some((l) => l.includes("its check run stays in progress there"))).toBe(true);
+    expect(s.logs.some((l) => l.includes("its report is pending and delivered again later"))).toBe(true);
+    const givenUp = completing(job.check_run_id!)[2]!.body as { conclusion: string; output: { title: string; summary: string } }; // 2 attempts, then the give-up
+    outage.times = 0; // GitHub answers again
+    await waitFor("report delivered", async () => (await s.store.get(job.id))?.report_not_before === null, 20_000, 20);
+    const statuses = completing(job.check_run_id!).map((r) => r.status);
+    expect(statuses.slice(0, 3)).toEqual([500, 500, 500]);
+    expect(statuses.at(-1)).toBe(200);
+    expect(statuses.filter((st) => st === 200)).toHaveLength(1);
+    expect(fake.checkRuns.get(job.check_run_id!)).toMatchObject({ status: "completed", conclusion: givenUp.conclusion, output: { title: givenUp.output.title, summary: givenUp.output.summary } });
+    expect(givenUp).toMatchObject({ conclusion: "failure", output: { title: "Troop could not run the check" } }); // its stored result, not "failed internally"
+    expect(await s.store.get(job.id)).toMatchObject({ status: "completed", conclusion: "failure", attempts: 2, report_not_before: null });
+    expect(await s.store.reportsPending()).toBe(0);
+    expect(s.logs.some((l) => l.includes("pending report of the check delivered to GitHub"))).toBe(true);
     const next = await s.queueCheck(4);
     expect(await completed(s, next.id)).toMatchObject({ attempts: 1, conclusion: "failure" });
     expect(fake.checkRuns.get(next.check_run_id!)).toMatchObject({ status: "completed", conclusion: "failure" });

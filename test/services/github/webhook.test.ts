@@ -83,7 +83,7 @@ describe("GitHub webhook", () => {
     expect(unknownSuite.json()).toMatchObject({ result: "ignored" });
 
     const summary = await troop.api("GET", "/summary");
-    expect(summary.body.github).toMatchObject({ check_name: "Troop (testenv)", concurrency: 0, queued: 2, in_progress: 0 }); // PR 3's newest and PR 4
+    expect(summary.body.github).toMatchObject({ check_name: "Troop (testenv)", concurrency: 0, queued: 2, in_progress: 0, reports_pending: 0 }); // PR 3's newest and PR 4
     expect(summary.body.github.recent[0]).toMatchObject({ repo: "acme/nbs", pr_number: 4, status: "queued" });
   });
 
