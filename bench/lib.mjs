@@ -217,6 +217,22 @@ export async function openRawKernel(base, token, kernelId, { noDelay = true } = 
 
 // ---------------------------------------------------------------- docs/performance.md
 
+/**
+ * The page's "Targets" section: one row per goal of issue 9, `{ target, measured, met }` with
+ * `met` true, false or null (reported, no verdict), each computed by its benchmark's `targets(runs)`.
+ */
+export function targetsSection(rows) {
+  const verdict = (met) => (met === true ? "met" : met === false ? "**not met**" : "reported");
+  return [
+    "## Targets",
+    "",
+    "Issue 9's goals against the figures of the sections below (medians over their runs), computed by `bench/run.mjs` from the runs saved in `bench/results/`; the analysis behind each is in docs/performance-notes.md.",
+    "",
+    table(["Target", "Measured", "Verdict"], rows.map((r) => [r.target, r.measured, verdict(r.met)]), 3),
+    "",
+  ].join("\n");
+}
+
 /** A page split at its `## ` headings: the text before the first one, and each section by title. */
 function splitSections(page) {
   const parts = page.split(/^(?=## )/m);

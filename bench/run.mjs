@@ -11,7 +11,12 @@
  *
  * A benchmark is a module in bench/ exporting `name`, `title`, `description`,
  * `measure({ log })` (one run, returns plain data) and `report(runs)` (markdown for the list of
- * runs). Add new ones to BENCHMARKS.
+ * runs), and optionally `targets(runs)` (rows of the page's "Targets" section: issue 9's goals
+ * against the figures). Add new ones to BENCHMARKS.
+ *
+ * The runs of each benchmark measured for docs/performance.md are saved in bench/results/<name>.json,
+ * so that the "Targets" section of a merged page is computed from the runs behind every section,
+ * whichever invocation measured them.
  * @module
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -19,13 +24,14 @@ import { dirname, join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { machineDescription, mergeSections } from "./lib.mjs";
+import { machineDescription, measuredLine, mergeSections, targetsSection } from "./lib.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const COMMAND = "npm run bench";
+const RESULTS = join(ROOT, "bench", "results");
 
 /** Every benchmark, in order, with how many runs its medians are taken over. */
-const BENCHMARKS = [{ module: "./empty-loop-capacity.mjs", runs: 3 }, { module: "./history.mjs", runs: 1 }, { module: "./votable-parse.mjs", runs: 3 }, { module: "./kernel-overhead.mjs", runs: 3 }, { module: "./scale.mjs", runs: 3 }, { module: "./notebook-throughput.mjs", runs: 3 }];
+const BENCHMARKS = [{ module: "./empty-loop-capacity.mjs", runs: 3 }, { module: "./history.mjs", runs: 3 }, { module: "./votable-parse.mjs", runs: 3 }, { module: "./kernel-overhead.mjs", runs: 3 }, { module: "./scale.mjs", runs: 3 }, { module: "./notebook-throughput.mjs", runs: 3 }];
 
 const { values: args } = parseArgs({
   options: {
@@ -45,7 +51,13 @@ if (!existsSync(join(ROOT, "dist", "container.js"))) {
 }
 
 const log = (msg) => console.error(msg);
+/** The command recorded with each run measured here: what a reader types to measure it again. */
+const invocation = args.only ? `node bench/run.mjs ${process.argv.slice(2).join(" ")}` : COMMAND;
+/** Runs are saved for later merges only when they describe the real page (not a trial --out). */
+const saving = args.out === join(ROOT, "docs", "performance.md") && !args["from-json"];
 const sections = [];
+/** Runs behind every benchmark of the page: measured now, else those saved with the page. */
+const runsByName = new Map();
 const started = performance.now();
 for (const entry of BENCHMARKS) {
   const bench = await import(entry.module);
@@ -58,15 +70,36 @@ for (const entry of BENCHMARKS) {
   for (let r = 1; r <= runs && saved.length === 0; r++) {
     log(`${bench.name}: run ${r}/${runs}`);
     const t = performance.now();
-    results.push(await bench.measure({ log }));
+    const result = await bench.measure({ log });
+    result.at ??= new Date().toISOString();
+    result.command ??= invocation;
+    results.push(result);
     log(`${bench.name}: run ${r}/${runs} done in ${((performance.now() - t) / 1000).toFixed(0)} s`);
   }
-  sections.push(`## ${bench.title}\n\n\`bench/${entry.module.replace(/^\.\//, "")}\` — ${runs} run${runs > 1 ? "s" : ""}.\n\n${bench.description}\n\n${bench.report(results)}\n`);
+  if (saving) {
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(join(RESULTS, `${bench.name}.json`), `${JSON.stringify(results)}\n`);
+  }
+  runsByName.set(bench.name, results);
+  const body = bench.report(results);
+  const when = body.includes("Measured ") ? "" : `${measuredLine(bench.name, results)}\n\n`;
+  sections.push(`## ${bench.title}\n\n\`bench/${entry.module.replace(/^\.\//, "")}\` — ${runs} run${runs > 1 ? "s" : ""}.\n\n${bench.description}\n\n${when}${body}\n`);
 }
 if (sections.length === 0) {
   console.error(`no benchmark named ${args.only}`);
   process.exit(1);
 }
+
+// Targets from every benchmark that has them: its runs measured now, or saved with the page.
+const targetRows = [];
+for (const entry of BENCHMARKS) {
+  const bench = await import(entry.module);
+  if (typeof bench.targets !== "function") continue;
+  const saved = join(RESULTS, `${bench.name}.json`);
+  const runs = runsByName.get(bench.name) ?? (existsSync(saved) ? JSON.parse(readFileSync(saved, "utf8")) : null);
+  if (runs?.length) targetRows.push(...bench.targets(runs));
+}
+if (targetRows.length) sections.unshift(targetsSection(targetRows));
 
 const machine = machineDescription();
 let doc = `# Performance
@@ -85,7 +118,7 @@ ${sections.join("\n")}
 `;
 if (args.merge && existsSync(args.out)) {
   const titles = (await Promise.all(BENCHMARKS.map(async (e) => (await import(e.module)).title))).filter(Boolean);
-  doc = mergeSections(readFileSync(args.out, "utf8"), doc, titles, `node bench/run.mjs ${process.argv.slice(2).join(" ")}`);
+  doc = mergeSections(readFileSync(args.out, "utf8"), doc, ["Targets", ...titles], invocation);
 }
 
 mkdirSync(dirname(args.out), { recursive: true });

@@ -386,6 +386,26 @@ export function report(runs) {
   ].join("\n");
 }
 
+/**
+ * Issue 9's targets for 10,000 monkeys: event-loop lag p99 < 50 ms, RSS < 1.5 GB, `GET /summary`
+ * p99 < 20 ms, each at both cadences (busy: the issue's "short idles"; paced: one execution per
+ * 10 s per monkey). A target is met only when it is met at both.
+ */
+export function targets(runs) {
+  const at = (cadence, f) => median(runs.flatMap((r) => r.points.filter((p) => (p.variant ?? "current") === "current" && p.n === 10_000 && p.cadence === cadence)).map(f).filter((v) => typeof v === "number"));
+  const row = (target, f, limit, unit, digits) => {
+    const busy = at("busy", f);
+    const paced = at("paced", f);
+    const known = [busy, paced].filter((v) => v !== null);
+    return { target, measured: `busy (${CADENCES.busy}): ${fix(busy, digits)} ${unit}; paced (${CADENCES.paced}): ${fix(paced, digits)} ${unit}`, met: known.length ? known.every((v) => v < limit) : null };
+  };
+  return [
+    row("10,000 monkeys in one process: event-loop lag p99 under 50 ms", (p) => p.lagP99Ms, 50, "ms", 1),
+    row("10,000 monkeys in one process: RSS under 1.5 GB", (p) => p.rssMax / 2 ** 20, 1536, "MB (max under load)", 0),
+    row("`GET /summary` under 20 ms p99 while 10,000 monkeys run", (p) => p.summaryP99Ms, 20, "ms", 1),
+  ];
+}
+
 /** Metrics of the before/after table: label, key, digits, and whether smaller is better. */
 const COMPARED = [
   ["Ramp until every monkey is in its loop (s)", (p) => p.readyMs / 1000, 1],
