@@ -42,8 +42,8 @@ describe.skipIf(!hub)("notebook runners on a real JupyterHub", () => {
     artifacts = new ArtifactStore(join(data, "artifacts"));
   });
 
-  function runner(opts: { mode?: RunnerMode; url?: string; options?: Record<string, unknown>; onExecution?: (r: Execution) => void; restart?: boolean; apps?: string[] | (() => readonly string[]) }) {
-    const options = notebookRunnerCountingOptionsSchema.parse({
+  function runner(opts: { mode?: RunnerMode; url?: string; rawUrl?: string; options?: Record<string, unknown>; onExecution?: (r: Execution) => void; restart?: boolean; apps?: string[] | (() => readonly string[]) }) {
+    const parsed = notebookRunnerCountingOptionsSchema.parse({
       repo_url: opts.url ?? repo.url,
       repo_ref: "main",
       cell_timeout: CELL_TIMEOUT_S,
@@ -56,6 +56,8 @@ describe.skipIf(!hub)("notebook runners on a real JupyterHub", () => {
       spawn_timeout: "90s",
       ...opts.options,
     });
+    // rawUrl: past the schema (which refuses credentials in a URL), to show git's messages are scrubbed anyway
+    const options = opts.rawUrl === undefined ? parsed : { ...parsed, repo_url: opts.rawUrl };
     const ctx = testContext({ options, platform, restart: opts.restart, onExecution: opts.onExecution, username: `bot-nb${++n}` });
     return new NotebookRunner({ ...ctx, notebooks: { repos, artifacts, availableApplications: opts.apps ?? ["nublado"] } }, opts.mode ?? "list");
   }
@@ -164,7 +166,7 @@ describe.skipIf(!hub)("notebook runners on a real JupyterHub", () => {
 
   it("fails phase clone_repo with git's message for an unknown ref, without credentials, and keeps going", async () => {
     const records: Execution[] = [];
-    const b = runner({ url: "https://user:s3cr3t@127.0.0.1:9/nope.git", onExecution: (r) => records.push(r), options: { error_idle_time: 0.01 } });
+    const b = runner({ rawUrl: "https://user:s3cr3t@127.0.0.1:9/nope.git", onExecution: (r) => records.push(r), options: { error_idle_time: 0.01 } });
     void b.run();
     while (records.length < 2) await new Promise((r) => setTimeout(r, 100));
     await b.stop();
