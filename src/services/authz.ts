@@ -60,10 +60,42 @@ export class Authorizer {
     const options = (body as { business?: { options?: { repo_url?: unknown } } } | null)?.business?.options;
     const url = typeof options === "object" && options !== null ? options.repo_url : undefined;
     if (typeof url !== "string") return;
-    if (!this.opts.repoUrlPrefixes.some((p) => url.startsWith(p))) {
+    if (unsafePath(url)) {
+      throw denied("repo_not_allowed", "repo_url may not contain '.' or '..' segments, empty segments, backslashes or encoded dots and slashes", "business.options.repo_url");
+    }
+    if (!this.opts.repoUrlPrefixes.some((p) => underPrefix(url, p))) {
       throw denied("repo_not_allowed", "repo_url is not under an allowed repository prefix (repoUrlPrefixes)", "business.options.repo_url");
     }
   }
+}
+
+/**
+ * True when something in `url` could make git or a server resolve a path outside a prefix it
+ * seems to be under: a `.` or `..` segment, an empty segment (`//` after the host), a
+ * backslash, or a percent-encoded dot, slash or backslash.
+ */
+export function unsafePath(url: string): boolean {
+  const rest = url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "");
+  return /\\|%2e|%2f|%5c|\/\//i.test(rest) || rest.split(/[/:]/).some((s) => s === "." || s === "..");
+}
+
+/** A URL form with its scheme and host (authority) in lower case; other forms as they are. */
+function normalized(url: string): string {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)(.*)$/is.exec(url);
+  return m ? m[1]!.toLowerCase() + m[2]! : url;
+}
+
+/**
+ * Whether `url` is under `prefix` on a path-segment boundary: the prefix ends with `/` or `:`,
+ * or what follows it is nothing, `/…` or exactly `.git` (so `…/lsst-sqre` does not admit
+ * `…/lsst-sqre-evil`). Scheme and host compare case-insensitively.
+ */
+export function underPrefix(url: string, prefix: string): boolean {
+  const u = normalized(url);
+  const p = normalized(prefix);
+  if (!p || !u.startsWith(p)) return false;
+  const rest = u.slice(p.length);
+  return p.endsWith("/") || p.endsWith(":") || rest === "" || rest.startsWith("/") || rest === ".git";
 }
 
 /** Whether a flock name matches a pattern where `*` stands for any run of characters. */

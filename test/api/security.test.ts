@@ -82,6 +82,12 @@ describe("permissions and hardening", () => {
     const r = await troop.api("PUT", "/flocks", flock("nb", { business }));
     expect(r.status).toBe(403);
     expect(r.body).toMatchObject({ code: "repo_not_allowed", errors: [{ path: "business.options.repo_url" }] });
+    for (const repo_url of ["https://github.com/lsst-sqre/../evil/x.git", "https://github.com/lsst-sqre/%2E%2E/evil/x.git", "https://github.com/lsst-sqre-evil/x.git", "https://github.com/lsst-sqre\\..\\evil/x.git"]) {
+      const bypass = await troop.api("PUT", "/flocks", flock("nb", { business: { type: "NotebookRunnerCounting", options: { repo_url } } }));
+      expect(bypass.status, repo_url).toBe(403);
+      expect(bypass.body.code).toBe("repo_not_allowed");
+    }
+    expect((await troop.api("GET", "/flocks")).body).not.toContain("nb");
   });
 
   it("rejects unknown fields with their path (422) and changes nothing", async () => {

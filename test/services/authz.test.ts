@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Authenticator, tokenSha256 } from "../../src/api/auth.js";
-import { Authorizer, globMatch } from "../../src/services/authz.js";
+import { Authorizer, globMatch, underPrefix, unsafePath } from "../../src/services/authz.js";
 
 const owner = { name: "tap-team", role: "owner" as const, flocks: ["tap-*"], businesses: ["EmptyLoop"], scopes: ["read:tap"], maxCount: 2 };
 
@@ -32,6 +32,56 @@ describe("Authorizer", () => {
     expect(code(() => authz.check(owner, "admin", { params: {}, body: undefined }))).toBe("forbidden");
     expect(code(() => authz.check({ ...owner, role: "viewer" }, "read", { params: {}, body: undefined }))).toBe("allowed");
     expect(code(() => authz.check(null, "read", { params: {}, body: undefined }))).toBe("forbidden");
+  });
+});
+
+describe("repoUrlPrefixes", () => {
+  const repoCode = (prefixes: string[], url: string) => {
+    try {
+      new Authorizer({ repoUrlPrefixes: prefixes }).check({ ...owner, role: "admin" }, "flock", { params: {}, body: { name: "x", business: { type: "NotebookRunnerList", options: { repo_url: url } } } });
+      return "allowed";
+    } catch (err) {
+      return (err as { code: string }).code;
+    }
+  };
+
+  it("refuses dot segments, empty segments, backslashes and encoded separators under an allowed prefix", () => {
+    const prefixes = ["https://github.com/lsst-sqre/", "git@github.com:lsst-sqre/"];
+    for (const url of [
+      "https://github.com/lsst-sqre/../evil/x.git",
+      "https://github.com/lsst-sqre/./../evil/x.git",
+      "https://github.com/lsst-sqre/%2e%2e/evil/x.git",
+      "https://github.com/lsst-sqre/%2E./evil/x.git",
+      "https://github.com/lsst-sqre/..%2fevil/x.git",
+      "https://github.com/lsst-sqre/..\\evil\\x.git",
+      "https://github.com/lsst-sqre//evil/x.git",
+      "https://github.com/lsst-sqre/x/..",
+      "git@github.com:lsst-sqre/../evil/x.git",
+    ]) {
+      expect(repoCode(prefixes, url), url).toBe("repo_not_allowed");
+      expect(unsafePath(url), url).toBe(true);
+    }
+    expect(repoCode(prefixes, "https://github.com/lsst-sqre/notebook-demo.git")).toBe("allowed");
+    expect(repoCode(prefixes, "git@github.com:lsst-sqre/notebook-demo.git")).toBe("allowed");
+    expect(repoCode(prefixes, "https://github.com/lsst-sqre/tutorial.notebooks..v2.git")).toBe("allowed"); // dots inside a name are fine
+  });
+
+  it("needs a path-segment boundary after the prefix", () => {
+    expect(repoCode(["https://github.com/lsst-sqre"], "https://github.com/lsst-sqre-evil/x")).toBe("repo_not_allowed");
+    expect(repoCode(["https://github.com/lsst-sqre"], "https://github.com/lsst-sqre/x.git")).toBe("allowed");
+    expect(repoCode(["https://github.com/lsst-sqre/notebook-demo"], "https://github.com/lsst-sqre/notebook-demo-evil.git")).toBe("repo_not_allowed");
+    expect(underPrefix("https://github.com/lsst-sqre/notebook-demo", "https://github.com/lsst-sqre/notebook-demo")).toBe(true);
+    expect(underPrefix("https://github.com/lsst-sqre/notebook-demo.git", "https://github.com/lsst-sqre/notebook-demo")).toBe(true);
+    expect(underPrefix("https://github.com/lsst-sqre/notebook-demo.gitx", "https://github.com/lsst-sqre/notebook-demo")).toBe(false);
+    expect(underPrefix("git@github.com:lsst-sqre/x.git", "git@github.com:")).toBe(true);
+    expect(underPrefix("https://github.com.evil.org/lsst-sqre/x", "https://github.com")).toBe(false);
+    expect(underPrefix("https://github.com@evil.org/lsst-sqre/x", "https://github.com")).toBe(false);
+  });
+
+  it("compares scheme and host case-insensitively, the path exactly", () => {
+    expect(repoCode(["https://github.com/lsst-sqre/"], "HTTPS://GitHub.COM/lsst-sqre/x.git")).toBe("allowed");
+    expect(repoCode(["HTTPS://GITHUB.COM/lsst-sqre/"], "https://github.com/lsst-sqre/x.git")).toBe("allowed");
+    expect(repoCode(["https://github.com/lsst-sqre/"], "https://github.com/LSST-SQRE/x.git")).toBe("repo_not_allowed");
   });
 });
 
