@@ -73,15 +73,15 @@ export async function buildContainer(config: Readonly<ServiceConfig>, opts: { lo
   const keptArtifacts = scrubbedSink(artifacts, (t) => scrubber.scrubOutput(t)); // for flocks, solitary runs and checks
   const notebooks = { repos: new RepoCache(join(dataDir, "repos")), artifacts: keptArtifacts, availableApplications: () => discovery.applications() };
   const manager = new FlockManager({ config, store, platform, http, logger, scrubber, notebooks, dataServices, onExecution: (r) => results.fanout.record(r) });
+  const snapshot = (name: string) => (manager.listFlocks().includes(name) ? { config: manager.getFlock(name).storedConfig, paused: manager.getFlock(name).isPaused } : null);
+  const audit = new AuditService({ store: new SqliteAuditStore(store.db as never), scrubber, logger, snapshot });
   const github = config.github.enabled
-    ? createGitHub({ config, db: store.db as never, manager, platform, http, logger, scrubber, dataDir, artifacts: keptArtifacts, availableApplications: notebooks.availableApplications, userAgent: `troop/${VERSION}` })
+    ? createGitHub({ config, db: store.db as never, manager, platform, http, logger, scrubber, dataDir, artifacts: keptArtifacts, availableApplications: notebooks.availableApplications, userAgent: `troop/${VERSION}`, audit })
     : null;
   await github?.start(); // checks queued (or left in progress) before a restart run now
   const solitary = new SolitaryRunner({ platform, http, logger, scrubber, logMaxBytes: config.monkeyLogMaxBytes, notebooks, dataServices }, results.history);
   const auth = new Authenticator({ apiToken: config.apiToken, principals: config.principals, failedAuth: config.failedAuth, gateway: new GatewayIdentity(config.gateway), onSecret: (t) => scrubber.add(t) });
   const authz = new Authorizer({ repoUrlPrefixes: config.repoUrlPrefixes });
-  const snapshot = (name: string) => (manager.listFlocks().includes(name) ? { config: manager.getFlock(name).storedConfig, paused: manager.getFlock(name).isPaused } : null);
-  const audit = new AuditService({ store: new SqliteAuditStore(store.db as never), scrubber, logger, snapshot });
   const server = buildServer({ manager, solitary, logger, prefix: config.pathPrefix, auth, authz, audit, version: VERSION, artifacts, results: results.api, discovery, github: github?.webhook, scrub: (t) => scrubber.scrub(t) });
   let closing: Promise<boolean> | null = null;
   return {

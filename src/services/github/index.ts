@@ -18,6 +18,7 @@ import type { ServiceConfig } from "../../config/schema.js";
 import type { CheckJob, GitHubSummary } from "../../models/github.js";
 import type { ArtifactSink } from "../../store/artifacts.js";
 import { SqliteCheckStore } from "../../store/github-checks.js";
+import type { AuditService } from "../audit.js";
 import type { FlockManager } from "../flock-manager.js";
 import type { SecretScrubber } from "../secrets.js";
 import { CheckQueue } from "./check-queue.js";
@@ -38,6 +39,8 @@ export interface GitHubDeps {
   /** As the flocks see them (`notebooks.availableApplications` of the container). */
   availableApplications: NotebookResources["availableApplications"];
   userAgent: string;
+  /** The audit log, where refreshes caused by a push are recorded. */
+  audit?: AuditService;
 }
 
 /** The integration as the container holds it. */
@@ -125,6 +128,7 @@ export function createGitHub(deps: GitHubDeps): GitHubIntegration {
       queue.kick();
       await refresh().catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not read the check queue"));
     },
+    audit: deps.audit,
     logger: log,
   });
   return {

@@ -15,6 +15,7 @@ import { z } from "zod";
 import { ApiError } from "../../errors.js";
 import type { CheckJob, WebhookResult } from "../../models/github.js";
 import type { NewCheckJob, SqliteCheckStore } from "../../store/github-checks.js";
+import type { AuditService } from "../audit.js";
 import type { FlockManager } from "../flock-manager.js";
 import type { CheckRunner } from "./check-runner.js";
 import { refreshForPush } from "./push-refresh.js";
@@ -61,6 +62,8 @@ export interface WebhookDeps {
   runner: Pick<CheckRunner, "createCheckRun" | "cancelCheckRun" | "skipsFork" | "skipFork">;
   /** A check was queued (resolves once the summary shows it). */
   onQueued(): Promise<void>;
+  /** Where flock refreshes caused by a push are recorded (as `github:<delivery id>`). */
+  audit?: Pick<AuditService, "record" | "snapshot"> | undefined;
   logger: Logger;
 }
 
@@ -103,14 +106,16 @@ export class WebhookHandler {
     const owner = p.repository.owner.login;
     if (!this.accepted.has(owner.toLowerCase())) throw new ApiError({ code: "org_not_accepted", status: 403, message: `Organisation ${owner} is not accepted (github.acceptedOrgs)` });
     this.deps.logger.info({ delivery: d.id, event: name, repo: p.repository.full_name }, "github delivery");
-    return event === "push" ? this.push(p) : this.queue(name, p);
+    return event === "push" ? this.push(p, d.id) : this.queue(name, p);
   }
 
-  private push(p: Payload): WebhookResult {
+  private async push(p: Payload, delivery: string | undefined): Promise<WebhookResult> {
     if (!p.ref || p.deleted) return { result: "ignored", event: "push", detail: "no ref updated" };
     const r = p.repository;
     const urls = [r.clone_url, r.ssh_url, r.html_url, r.git_url].filter((u): u is string => !!u);
-    const refreshed = refreshForPush(this.deps.manager, { urls, ref: p.ref });
+    const commit = typeof p["after"] === "string" ? p["after"] : null;
+    const log = this.deps.audit && { audit: this.deps.audit, delivery, repository: r.full_name, commit };
+    const refreshed = await refreshForPush(this.deps.manager, { urls, ref: p.ref }, log);
     return { result: "accepted", event: "push", detail: refreshed.length ? `refresh requested for ${refreshed.length} flock(s)` : "no flock runs this repository and ref", refreshed };
   }
 
