@@ -2,7 +2,6 @@
  * The HTTP API in-process (Fastify inject) with EmptyLoop flocks, which never contact the hub.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { businessDefinitions } from "../../src/businesses/registry.js";
 import { startTroop, waitFor, type TestTroop } from "../support/troop.js";
 
 const emptyFlock = (name: string, count = 2, options: Record<string, unknown> = { idle_time: "0.05s" }) => ({
@@ -68,14 +67,6 @@ describe("API", () => {
     const huge = await troop.container.server.inject({ method: "PUT", url: "/flocks", headers: { authorization: `Bearer ${troop.token}`, "content-type": "application/json" }, payload: JSON.stringify({ x: "y".repeat(2_000_000) }) });
     expect(huge.statusCode).toBe(413);
     expect(JSON.parse(huge.body).code).toBe("body_too_large");
-  });
-
-  it("refuses a business that is not implemented yet with business_not_implemented", async ({ skip }) => {
-    const planned = businessDefinitions.find((d) => !d.create);
-    if (!planned) return skip();
-    const r = await troop.api("PUT", "/flocks", { name: "nb", count: 1, user_spec: { username_prefix: "bot-nb" }, business: { type: planned.type } });
-    expect(r.status).toBe(422);
-    expect(r.body.code).toBe("business_not_implemented");
   });
 
   it("accepts the old name JupyterPythonLoop and reports the current one", async () => {
