@@ -1,11 +1,15 @@
 /**
  * The authorization matrix: every route of the OpenAPI document × every role (admin, owner,
  * viewer, no token; the same roles as gateway users from a trusted proxy, and a gateway user
- * with no mapped scope) × own / other flock, with the expected status. A route added without a row
- * here fails the first test.
+ * with no mapped scope) × own / other flock, with the expected status; GitHub is configured, so
+ * `POST /github/webhook` is served (a signed delivery). The public routes outside the OpenAPI
+ * document (`/openapi.json`, `/docs`, the dashboard's `/ui` pages and assets) have rows too. A
+ * route added without a row here fails the first two tests.
  */
+import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tokenSha256 } from "../../src/api/auth.js";
+import { githubYaml, SECRET, signedDelivery, startFakeGitHub, type FakeGitHub } from "../support/fake-github.js";
 import { startTroop, type TestTroop } from "../support/troop.js";
 
 const OWNER_TOKEN = "owner-token-canary-2b9e5a1f0d";
@@ -48,7 +52,7 @@ const flockBody = (name: string, count = 1) => ({ name, count, scopes: ["read:ta
 
 /** A row: the call for a flock name, the status when allowed, and who is allowed. */
 interface Row {
-  call: (flock: string) => { method: string; path: string; body?: unknown };
+  call: (flock: string) => { method: string; path: string; body?: unknown; headers?: Record<string, string> };
   ok: number;
   who: "public" | "read" | "flock" | "admin";
   /** Put the flock back in a known state before the call. */
@@ -80,7 +84,48 @@ const ROWS: Record<string, Row> = {
   "GET /audit": { call: () => ({ method: "GET", path: "/audit" }), ok: 200, who: "admin" },
   "GET /healthz": { call: () => ({ method: "GET", path: "/healthz" }), ok: 200, who: "public" },
   "GET /readyz": { call: () => ({ method: "GET", path: "/readyz" }), ok: 200, who: "public" },
+  "POST /github/webhook": { call: () => ({ method: "POST", path: "/github/webhook", ...signedPing() }), ok: 202, who: "public" }, // authenticated by its signature, not a token
 };
+
+/** A ping delivery signed with the webhook secret (answered 202 ignored). */
+function signedPing(): { body: unknown; headers: Record<string, string> } {
+  const payload = { zen: "Design for failure.", hook_id: 1 };
+  return { body: payload, headers: signedDelivery(SECRET, "ping", payload).headers };
+}
+
+/** Routes outside the OpenAPI document: all public (no data in them), with their content type. */
+const PUBLIC_ROWS: Record<string, { path: (flock: string) => string; type: RegExp }> = {
+  "GET /openapi.json": { path: () => "/openapi.json", type: /^application\/json/ },
+  "GET /docs": { path: () => "/docs", type: /^text\/html/ },
+  "GET /ui": { path: () => "/ui", type: /^text\/html/ },
+  "GET /ui/": { path: () => "/ui/", type: /^text\/html/ },
+  "GET /ui/flocks/{flock}": { path: (f) => `/ui/flocks/${f}`, type: /^text\/html/ },
+  "GET /ui/executions": { path: () => "/ui/executions", type: /^text\/html/ },
+  "GET /ui/executions/{id}": { path: () => "/ui/executions/0000000000000000", type: /^text\/html/ },
+  "GET /ui/timings": { path: () => "/ui/timings", type: /^text\/html/ },
+  "GET /ui/audit": { path: () => "/ui/audit", type: /^text\/html/ },
+  "GET /ui/app.js": { path: () => "/ui/app.js", type: /^text\/javascript/ },
+  "GET /ui/app.css": { path: () => "/ui/app.css", type: /^text\/css/ },
+  "GET /ui/chart.js": { path: () => "/ui/chart.js", type: /^text\/javascript/ },
+  "GET /ui/timings.js": { path: () => "/ui/timings.js", type: /^text\/javascript/ },
+  "GET /ui/audit.js": { path: () => "/ui/audit.js", type: /^text\/javascript/ },
+};
+
+/** Every `METHOD /path` the server routes (HEAD aside), read from Fastify's route tree; `:p` becomes `{p}`. */
+function servedRoutes(app: FastifyInstance): string[] {
+  const stack: string[] = [];
+  const out: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split("\n")) {
+    const m = /^([│ ]*)[├└]── (\S+) \(([A-Z, ]+)\)$/.exec(line);
+    if (!m) continue;
+    const depth = m[1]!.length / 4;
+    stack.length = depth;
+    stack.push(m[2]!);
+    const path = stack.join("").replace(/:(\w+)/g, "{$1}");
+    for (const method of m[3]!.split(", ")) if (method !== "HEAD") out.push(`${method} ${path}`);
+  }
+  return out;
+}
 
 function expected(row: Row, as: Role, target: Target): number {
   if (row.who === "public") return row.ok;
@@ -93,17 +138,33 @@ function expected(row: Row, as: Role, target: Target): number {
 }
 
 describe("authorization matrix", () => {
+  let fake: FakeGitHub;
   let troop: TestTroop;
   const headers: Record<Role, Record<string, string>> = { admin: {}, owner: { authorization: `Bearer ${OWNER_TOKEN}` }, viewer: { authorization: `Bearer ${VIEWER_TOKEN}` }, anonymous: { authorization: "" }, ...gatewayHeaders };
   beforeAll(async () => {
-    troop = await startTroop({ hubUrl: "http://127.0.0.1:9", adminToken: "unused-admin-token", yaml: securityYaml });
+    fake = await startFakeGitHub();
+    troop = await startTroop({ hubUrl: "http://127.0.0.1:9", adminToken: "unused-admin-token", yaml: `${securityYaml}${githubYaml(fake, { concurrency: 0 })}` });
   });
-  afterAll(async () => troop?.close());
+  afterAll(async () => {
+    await troop?.close();
+    await fake?.close();
+  });
 
   it("has a row for every route of the OpenAPI document", async () => {
     const doc = (await troop.api("GET", "/openapi.json")).body as { paths: Record<string, Record<string, unknown>> };
     const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
     expect(ops.sort()).toEqual(Object.keys(ROWS).sort());
+  });
+
+  it("has a row for every route the server serves, in the document or not", () => {
+    expect(servedRoutes(troop.container.server).sort()).toEqual([...Object.keys(ROWS), ...Object.keys(PUBLIC_ROWS)].sort());
+  });
+
+  const publicCases = Object.entries(PUBLIC_ROWS).flatMap(([route, row]) => ROLES.map((role) => [route, role, row] as const));
+  it.each(publicCases)("%s as %s: 200, public", async (_r, role, row) => {
+    const r = await troop.container.server.inject({ method: "GET", url: row.path("other-a"), headers: headers[role] });
+    expect(r.statusCode, r.body.slice(0, 200)).toBe(200);
+    expect(String(r.headers["content-type"])).toMatch(row.type);
   });
 
   const cases = Object.entries(ROWS).flatMap(([route, row]) => ROLES.flatMap((role) => (["own", "other"] as const).map((target) => ({ route, row, role, target }))));
@@ -112,8 +173,8 @@ describe("authorization matrix", () => {
     const names = (await troop.api("GET", "/flocks")).body as string[];
     if (!names.includes(flock)) expect((await troop.api("PUT", "/flocks", flockBody(flock))).status).toBe(201);
     if (row.reset === "paused") await troop.api("POST", `/flocks/${flock}/pause`);
-    const { method, path, body } = row.call(flock);
-    const r = await troop.api(method, path, body, headers[role]);
+    const { method, path, body, headers: extra } = row.call(flock);
+    const r = await troop.api(method, path, body, { ...headers[role], ...extra });
     expect(r.status, r.raw).toBe(expected(row, role, target));
     if (r.status === 403) expect(r.body.code).toBe("forbidden");
     if (r.status === 401) expect(r.body.code).toBe("unauthorized");
