@@ -1,6 +1,7 @@
 /**
  * A monkey's own log: timestamped lines kept in memory, bounded in bytes (oldest lines are
- * dropped first), and forwarded to the process log with the monkey's context.
+ * dropped first; a single line longer than the whole bound is cut), and forwarded to the
+ * process log with the monkey's context.
  * @module
  */
 import type { Logger } from "pino";
@@ -45,7 +46,7 @@ export class MonkeyLog implements LineLogger {
     if (LEVELS[level] < this.minLevel) return;
     const clean = this.opts.scrub(msg);
     this.opts.logger[level](clean);
-    const line = `${new Date().toISOString()} ${level.toUpperCase()} ${clean}\n`;
+    const line = fitLine(`${new Date().toISOString()} ${level.toUpperCase()} ${clean}\n`, this.opts.maxBytes);
     this.lines.push(line);
     this.bytes += Buffer.byteLength(line);
     while (this.bytes > this.opts.maxBytes && this.lines.length > 1) {
@@ -53,4 +54,15 @@ export class MonkeyLog implements LineLogger {
       this.dropped++;
     }
   }
+}
+
+/** `line` itself when it fits in `maxBytes`, else its head (cut on a character boundary) and a note. */
+function fitLine(line: string, maxBytes: number): string {
+  const size = Buffer.byteLength(line);
+  if (size <= maxBytes) return line;
+  const note = ` [line of ${size} bytes truncated]\n`;
+  const buf = Buffer.from(line);
+  let end = Math.max(0, maxBytes - Buffer.byteLength(note));
+  while (end > 0 && (buf[end]! & 0xc0) === 0x80) end--; // not inside a UTF-8 sequence
+  return buf.subarray(0, end).toString("utf8") + note;
 }
