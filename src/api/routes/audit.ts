@@ -1,5 +1,5 @@
 /**
- * Audit routes: `GET /audit`, the changes made through the API, newest first (admins only).
+ * Audit routes: `GET /audit`, the changes made through the API and by GitHub pushes, newest first (admins only).
  * @module
  */
 import { z } from "zod";
@@ -21,7 +21,7 @@ export function auditRoutes(audit: AuditService): RouteSpec[] {
       method: "GET",
       path: "/audit",
       tag: "audit",
-      summary: "Changes made through the API, newest first: who, what, when, the flock before and after (secrets redacted)",
+      summary: "Changes made through the API and refreshes by GitHub pushes, newest first: who, what, when, the flock before and after (secrets redacted)",
       permission: "admin",
       query: auditQuerySchema,
       response: z.array(auditEntrySchema),
