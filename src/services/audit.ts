@@ -1,5 +1,5 @@
 /**
- * The audit log: every change made through the API or by a GitHub push (who, what, when, the flock before and
+ * The audit log: every change made through the API (who, what, when, the flock before and
  * after) and every flock refresh caused by a GitHub push (actor `github:<delivery id>`, role
  * `github`), with secrets redacted — values of secret-looking keys, credentials in URLs and any
  * secret the process knows — before anything is stored.
