@@ -94,7 +94,8 @@ describe("flocks in nublado mode (fake Gafaelfawr + Nublado)", () => {
     await troop.api("PUT", "/flocks", pythonFlock("nbrestart", { code: "1/0", restart: true, prefix: "bot-nbrs" }));
     const history = await waitFor("three failed iterations", async () => {
       const all = await executions("nbrestart");
-      return all.length >= 3 ? all : null;
+      if (all.length < 3) throw new Error(`${all.length} executions so far`);
+      return all;
     });
     expect(history.map((e) => e.result)).toEqual(history.map(() => "failure"));
     // every iteration after a failure starts in a new lab: spawn_lab (and a fresh hub login) each time
@@ -108,7 +109,8 @@ describe("flocks in nublado mode (fake Gafaelfawr + Nublado)", () => {
     const first = await waitFor("the first failure", async () => ((await executions("nbkeep")).length >= 1 ? fake.state.labs.get("bot-nbkeep1") : null));
     const history = await waitFor("three failed iterations", async () => {
       const all = await executions("nbkeep");
-      return all.length >= 3 ? all : null;
+      if (all.length < 3) throw new Error(`${all.length} executions so far`);
+      return all;
     });
     expect(history.map((e) => e.result)).toEqual(history.map(() => "failure"));
     expect(phaseNames(history[0])).toContain("spawn_lab");
