@@ -3,6 +3,16 @@
  * @module
  */
 import { z } from "zod";
+import type { FailureClass } from "../errors.js";
+
+/** Every failure class a business reports (`MonkeyError.failureClass`), for queries and OpenAPI. */
+export const FAILURE_CLASSES = ["timeout", "code_error", "http_error", "network_error", "spawn_failed", "protocol_error", "dead_kernel", "invalid_notebook", "repo_error", "query_error", "internal"] as const satisfies readonly FailureClass[];
+/** Compiles only while {@link FAILURE_CLASSES} lists every {@link FailureClass}. */
+const everyClassListed: Exclude<FailureClass, (typeof FAILURE_CLASSES)[number]> extends never ? true : never = true;
+void everyClassListed;
+
+/** A failure class as a query value (stored records keep any string, for records of older versions). */
+export const failureClassSchema = z.enum(FAILURE_CLASSES);
 
 export const phaseRecordSchema = z.strictObject({
   name: z.string().meta({ examples: ["spawn_lab"] }),

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { githubSummarySchema } from "./github.js";
-import { executionSchema } from "./execution.js";
+import { executionSchema, failureClassSchema } from "./execution.js";
 import { flockSummarySchema } from "./status.js";
 
 /** Query of `GET /flocks/{flock}/executions` (every value arrives as a string). */
@@ -15,6 +15,7 @@ export const executionQuerySchema = z
     since: z.iso.datetime({ offset: true }).optional().meta({ description: "Only executions started at or after this time (ISO 8601)" }),
     until: z.iso.datetime({ offset: true }).optional().meta({ description: "Only executions started before this time (ISO 8601)" }),
     monkey: z.string().min(1).max(100).optional().meta({ description: "Only this monkey's executions (its bot username)" }),
+    failure_class: failureClassSchema.optional().meta({ description: "Only failures of this failure class" }),
     limit: z.coerce.number().int().min(1).max(1000).default(100).meta({ description: "Page size (1–1000)" }),
     cursor: z.string().regex(/^[0-9a-f]{12}-[0-9a-f-]{1,40}$/, "expected the next_cursor of a previous page").optional().meta({ description: "next_cursor of the previous page" }),
   }); // no meta id: OpenAPI lists its keys as query parameters
@@ -58,6 +59,31 @@ export const executionDetailSchema = executionItemSchema
   })
   .meta({ id: "ExecutionDetail" });
 export type ExecutionDetail = z.output<typeof executionDetailSchema>;
+
+/** `GET /flocks/{flock}/activity`: what the dashboard's overview draws of a flock, computed by the server. */
+export const flockActivitySchema = z
+  .strictObject({
+    flock: z.string(),
+    hours: z
+      .array(
+        z.strictObject({
+          start: z.string().meta({ description: "Start of the clock hour (UTC), ISO 8601" }),
+          executions: z.number(),
+          failures: z.number(),
+        }),
+      )
+      .meta({ description: "The 24 clock hours ending with the current one, oldest first; executions placed by start time (exact: from the summary's 24 h window)" }),
+    failing: z
+      .strictObject({
+        since: z.string().meta({ description: "Start time of the run's first failure" }),
+        first: executionItemSchema,
+        last: executionItemSchema.meta({ description: "The newest failure" }),
+      })
+      .nullable()
+      .meta({ description: "The current run of failures (the newest execution that succeeded or failed, by start time, failed: everything since the last success); null otherwise. From the whole history, however long ago it began" }),
+  })
+  .meta({ id: "FlockActivity" });
+export type FlockActivity = z.output<typeof flockActivitySchema>;
 
 const quantilesSchema = z.strictObject({
   count: z.number(),

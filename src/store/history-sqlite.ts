@@ -143,6 +143,7 @@ export class SqliteHistoryStore implements HistoryStore {
     q = filter.flock === null ? q.where("flock", "is", null) : q.where("flock", "=", filter.flock);
     if (filter.result) q = q.where("result", "=", filter.result);
     if (filter.monkey) q = q.where("monkey", "=", filter.monkey);
+    if (filter.failureClass) q = q.where("failure_class", "=", filter.failureClass);
     if (filter.since !== undefined) q = q.where("id", ">=", idFloor(filter.since));
     if (filter.until !== undefined) q = q.where("id", "<", idFloor(filter.until));
     if (filter.before !== undefined) q = q.where("id", "<", filter.before);
@@ -154,6 +155,17 @@ export class SqliteHistoryStore implements HistoryStore {
   async get(id: string): Promise<StoredExecution | null> {
     const row = await this.db.selectFrom("executions").selectAll().where("id", "=", id).executeTakeFirst();
     return row ? fromRow(row) : null;
+  }
+
+  async failingRun(flock: string): Promise<{ first: StoredExecution; last: StoredExecution } | null> {
+    // executions_flock_result (flock, result, id): the newest success, then the failures after it
+    const ok = await this.db.selectFrom("executions").select("id").where("flock", "=", flock).where("result", "=", "success").orderBy("id", "desc").limit(1).executeTakeFirst();
+    let failures = this.db.selectFrom("executions").selectAll().where("flock", "=", flock).where("result", "=", "failure");
+    if (ok) failures = failures.where("id", ">", ok.id);
+    const first = await failures.orderBy("id", "asc").limit(1).executeTakeFirst();
+    if (!first) return null;
+    const last = await failures.orderBy("id", "desc").limit(1).executeTakeFirstOrThrow();
+    return { first: fromRow(first), last: fromRow(last) };
   }
 
   async hasFlock(flock: string): Promise<boolean> {

@@ -13,6 +13,8 @@ export interface HistoryFilter {
   flock: string | null;
   result?: Execution["result"];
   monkey?: string;
+  /** Only failures of this failure class. */
+  failureClass?: string;
   since?: number;
   until?: number;
   /** Only records older than this id (the previous page's last id). */
@@ -100,6 +102,12 @@ export interface HistoryStore {
   /** A page, newest first; `nextBefore` is the id to continue from, null on the last page. */
   list(filter: HistoryFilter): Promise<{ rows: StoredExecution[]; nextBefore: string | null }>;
   get(id: string): Promise<StoredExecution | null>;
+  /**
+   * The flock's current run of failures: its first and its newest failure, when the newest
+   * success-or-failure execution (by start time, skipped ones ignored) failed; else null. Two
+   * index lookups however long the run, so a flock failing for days costs the same.
+   */
+  failingRun(flock: string): Promise<{ first: StoredExecution; last: StoredExecution } | null>;
   /** Whether any stored execution belongs to `flock`. */
   hasFlock(flock: string): Promise<boolean>;
   /** Feed every execution started at or after `sinceMs`, oldest first, to `each`; returns how many. */

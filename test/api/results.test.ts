@@ -1,7 +1,9 @@
 /**
  * Results through the HTTP API in-process with EmptyLoop flocks (no hub): history pages and
  * details, windowed summaries, /metrics, Slack alerts of injected failures, the query's
- * validation, and windows rebuilt from the history after a restart.
+ * validation, and windows rebuilt from the history after a restart; then a busy flock (more
+ * executions than one page holds) filtered by failure class, with its hourly activity and
+ * failing run checked against the records, before and after a restart.
  */
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -91,7 +93,10 @@ describe("results API", () => {
     expect((await troop.api("GET", "/flocks/nobody/executions")).body.code).toBe("flock_not_found");
     const doc = (await troop.api("GET", "/openapi.json")).body;
     const params = doc.paths["/flocks/{flock}/executions"].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
-    expect(params).toEqual(["path:flock", "query:result", "query:since", "query:until", "query:monkey", "query:limit", "query:cursor"]);
+    expect(params).toEqual(["path:flock", "query:result", "query:since", "query:until", "query:monkey", "query:failure_class", "query:limit", "query:cursor"]);
+    const bad = await troop.api("GET", "/flocks/hist/executions?failure_class=no_such_class");
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(["failure_class"]);
   });
 
   it("adds 1 h / 24 h / 7 d windows to both summaries, matching the history", async () => {
@@ -173,5 +178,83 @@ describe("results API", () => {
     const after = (await troop.api("GET", "/flocks/hist/summary")).body;
     expect(after.paused).toBe(true);
     expect(after.windows).toEqual(before);
+  });
+});
+
+describe("a busy flock's failure classes, hourly activity and failing run", () => {
+  const HOUR = 3_600_000;
+  const db = join(mkdtempSync(join(tmpdir(), "troop-busy-")), "troop.sqlite");
+  const start = () => startTroop({ hubUrl: "http://127.0.0.1:9", adminToken: "unused-admin-token", database: db, yaml: "logLevel: info\nhistory: { flushInterval: 50ms }\n" });
+  const now = Date.now();
+  const timeout = (t: number) => {
+    const r = record(t, { flock: "busy", monkey: "bot-busy1", business: "EmptyLoop", result: "failure" });
+    r.error = { ...r.error!, phase: "spawn_lab", failure_class: "timeout", exception: null, message: "lab did not start in 60 s" };
+    return r;
+  };
+  // 23 h ago → 20 h ago: successes with two timeouts among them; then 20 h of code_error failures
+  const records = [
+    ...Array.from({ length: 400 }, (_, i) => (i === 50 || i === 51 ? timeout(now - 23 * HOUR + i * 27_000) : record(now - 23 * HOUR + i * 27_000, { flock: "busy", monkey: `bot-busy${(i % 3) + 1}`, business: "EmptyLoop" }))),
+    ...Array.from({ length: 1800 }, (_, i) => record(now - 20 * HOUR + 5000 + i * 40_000, { flock: "busy", monkey: `bot-busy${(i % 3) + 1}`, business: "EmptyLoop", result: "failure" })),
+    record(now - 26 * HOUR, { flock: "busy", business: "EmptyLoop", result: "failure" }), // before the 24 hours: not in any hour
+  ];
+  const firstOfRun = records[400]!;
+  const newest = records[2199]!;
+  let troop: TestTroop;
+  beforeAll(async () => {
+    troop = await start();
+    for (const r of [...records].sort(() => Math.random() - 0.5)) troop.container.results.fanout.record(r); // in any order
+  });
+  afterAll(async () => troop?.close());
+
+  /** The figures the records give for the hours of an activity answer. */
+  const expectedHours = (hours: { start: string }[]) =>
+    hours.map((h) => {
+      const t0 = Date.parse(h.start);
+      const inHour = records.filter((r) => Date.parse(r.started_at) >= t0 && Date.parse(r.started_at) < t0 + HOUR);
+      return { start: h.start, executions: inHour.length, failures: inHour.filter((r) => r.result === "failure").length };
+    });
+
+  it("filters the executions by failure class on the server, older failures included", async () => {
+    const timeouts = await troop.api("GET", "/flocks/busy/executions?failure_class=timeout&limit=200");
+    expect(timeouts.status).toBe(200);
+    expect(timeouts.body.executions.map((e: { id: string }) => e.id)).toEqual([records[51]!.id, records[50]!.id]); // older than the 2,000 newest
+    expect(timeouts.body.executions[0].error).toEqual({ phase: "spawn_lab", failure_class: "timeout", exception: null, message: "lab did not start in 60 s" });
+    const code = await allPages(troop, "/flocks/busy/executions?failure_class=code_error");
+    expect(code).toHaveLength(1801);
+    expect(code.every((e) => e.error.failure_class === "code_error")).toBe(true);
+    expect((await troop.api("GET", "/flocks/busy/executions?failure_class=timeout&result=success")).body.executions).toEqual([]);
+  });
+
+  it("serves exact hourly figures and the first failure of a run longer than any page", async () => {
+    const r = await troop.api("GET", "/flocks/busy/activity");
+    expect(r.status).toBe(200);
+    const a = r.body;
+    expect(a.hours).toHaveLength(24);
+    const intoHour = Date.now() - Date.parse(a.hours[23].start); // the current hour is the last
+    expect(intoHour >= 0 && intoHour < HOUR + 5000).toBe(true);
+    expect(a.hours).toEqual(expectedHours(a.hours));
+    const inDay = a.hours.reduce((n: number, h: { executions: number }) => n + h.executions, 0);
+    expect(inDay).toBeGreaterThan(1000); // more than the dashboard used to read
+    expect(a.failing.since).toBe(firstOfRun.started_at);
+    expect(a.failing.first).toMatchObject({ id: firstOfRun.id, result: "failure", error: { failure_class: "code_error" } });
+    expect(a.failing.last).toMatchObject({ id: newest.id, links: { self: `/executions/${newest.id}` } });
+    expect((await troop.api("GET", "/flocks/nobody/activity")).body.code).toBe("flock_not_found");
+    const doc = (await troop.api("GET", "/openapi.json")).body;
+    expect(doc.paths["/flocks/{flock}/activity"].get.responses["200"]).toBeDefined();
+  });
+
+  it("gives the same figures after a restart, and ends the run at a later success", async () => {
+    const before = (await troop.api("GET", "/flocks/busy/activity")).body;
+    await troop.close();
+    troop = await start();
+    const after = (await troop.api("GET", "/flocks/busy/activity")).body;
+    expect(after.failing).toEqual(before.failing);
+    expect(after.hours).toEqual(expectedHours(after.hours));
+    const ok = record(Date.parse(newest.started_at) + 1000, { flock: "busy", business: "EmptyLoop" });
+    records.push(ok);
+    troop.container.results.fanout.record(ok);
+    const recovered = (await troop.api("GET", "/flocks/busy/activity")).body;
+    expect(recovered.failing).toBe(null);
+    expect(recovered.hours).toEqual(expectedHours(recovered.hours));
   });
 });

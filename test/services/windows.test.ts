@@ -101,4 +101,34 @@ describe("rolling windows", () => {
     expect(Math.abs(nb["a.ipynb"]!.p95_ms! - 19_000)).toBeLessThanOrEqual(475);
     expect(nb["b.ipynb"]).toEqual({ count: 1, failures: 0, p50_ms: 50, p95_ms: 50 });
   });
+
+  it("counts executions and failures per clock hour of the last 24 hours, exactly, as time passes", () => {
+    const HOUR = 3_600_000;
+    let now = T0 + 37 * 60_000; // 12:37
+    const w = new RollingWindows(() => now);
+    const starts: [number, boolean][] = [];
+    for (let i = 0; i < 3000; i++) {
+      const t = now - ((i * 7_919_003) % (25 * HOUR)); // spread over the last 25 hours, several per 15 min bucket
+      const failed = i % 7 === 0;
+      starts.push([t, failed]);
+      w.add(sample(t, failed ? { result: "failure", failureClass: "timeout" } : {}));
+    }
+    w.add(sample(now - HOUR, { result: "skipped" }));
+    starts.push([now - HOUR, false]);
+    const expected = (at: number) => {
+      const first = (Math.floor(at / HOUR) - 23) * HOUR;
+      return Array.from({ length: 24 }, (_, h) => {
+        const inHour = starts.filter(([t]) => t >= first + h * HOUR && t < first + (h + 1) * HOUR && t <= at);
+        return { startMs: first + h * HOUR, executions: inHour.length, failures: inHour.filter(([, f]) => f).length };
+      });
+    };
+    const hours = w.hourly("f");
+    expect(hours).toEqual(expected(now));
+    expect(hours[0]!.startMs).toBe(Date.parse("2026-11-19T13:00:00Z"));
+    expect(hours[23]!.startMs).toBe(Date.parse("2026-11-20T12:00:00Z"));
+    expect(hours.reduce((n, h) => n + h.executions, 0)).toBeGreaterThan(2700);
+    now += 2 * HOUR + 20 * 60_000; // 14:57: two hours left the window
+    expect(w.hourly("f")).toEqual(expected(now));
+    expect(w.hourly("nobody")).toEqual(expected(now).map((h) => ({ ...h, executions: 0, failures: 0 })));
+  });
 });

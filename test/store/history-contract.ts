@@ -89,6 +89,57 @@ export function historyContract(fixture: HistoryFixture): void {
     await history.close();
   });
 
+  it("filters by failure class across the whole history, not only the newest rows", async () => {
+    const { history } = await fixture.open();
+    const timeout = (startMs: number) => {
+      const r = record(startMs, { result: "failure" });
+      r.error = { ...r.error!, phase: "spawn_lab", failure_class: "timeout", exception: null, message: "lab did not start in 60 s" };
+      return r;
+    };
+    const old = [timeout(T0), timeout(T0 + 1000)];
+    for (const r of old) history.add(r);
+    for (let i = 0; i < 1500; i++) history.add(record(T0 + 10_000 + i * 1000, { result: i % 2 ? "failure" : "success" })); // code_error and successes, all newer
+    history.add(timeout(T0 + 5_000_000));
+    history.add(record(T0 + 6_000_000, { flock: "other", result: "failure", error: timeout(0).error }));
+    await history.flush();
+    const page = await history.list({ flock: "f", failureClass: "timeout", limit: 2 });
+    expect(page.rows.map((r) => r.started_ms)).toEqual([T0 + 5_000_000, T0 + 1000]);
+    expect(page.rows.every((r) => r.failure_class === "timeout" && r.flock === "f")).toBe(true);
+    const rest = await history.list({ flock: "f", failureClass: "timeout", limit: 2, before: page.nextBefore! });
+    expect(rest).toEqual({ rows: [expect.objectContaining({ id: old[0]!.id })], nextBefore: null });
+    expect((await history.list({ flock: "f", failureClass: "code_error", limit: 1000 })).rows).toHaveLength(750);
+    expect((await history.list({ flock: "f", failureClass: "timeout", result: "success", limit: 10 })).rows).toEqual([]);
+    expect((await history.list({ flock: "f", failureClass: "timeout", since: T0 + 500, until: T0 + 2000, limit: 10 })).rows.map((r) => r.id)).toEqual([old[1]!.id]);
+    await history.close();
+  });
+
+  it("finds the current run of failures however long it is, ignoring skipped executions", async () => {
+    const { history } = await fixture.open();
+    expect(await history.failingRun("f")).toBe(null);
+    for (let i = 0; i < 10; i++) history.add(record(T0 + i * 1000, { result: i === 3 ? "failure" : "success" })); // an old failure, then successes
+    await history.flush();
+    expect(await history.failingRun("f")).toBe(null);
+    const run = Array.from({ length: 1500 }, (_, i) => record(T0 + 100_000 + i * 1000, { result: "failure", monkey: i % 2 ? "bot-f2" : "bot-f1" }));
+    for (const r of [...run].reverse()) history.add(r); // arrival order does not matter, start time does
+    history.add(record(T0 + 100_000 + 500, { result: "skipped" })); // skipped: neither ends nor starts a run
+    history.add(record(T0 + 100_000 + 2_000_000, { result: "skipped" }));
+    history.add(record(T0 + 5_000_000, { flock: "other" })); // another flock's success changes nothing
+    await history.flush();
+    const got = await history.failingRun("f");
+    expect(got?.first.id).toBe(run[0]!.id);
+    expect(got?.first.record).toEqual(run[0]);
+    expect(got?.last.id).toBe(run.at(-1)!.id);
+    expect(await history.failingRun("other")).toBe(null);
+    history.add(record(T0 + 100_000 + 999_500, { result: "success" })); // a success that started in the middle of the run
+    await history.flush();
+    const rest = await history.failingRun("f");
+    expect([rest?.first.id, rest?.last.id]).toEqual([run[1000]!.id, run.at(-1)!.id]);
+    history.add(record(T0 + 100_000 + 1_500_000, { result: "success" })); // started after the last failure: recovered
+    await history.flush();
+    expect(await history.failingRun("f")).toBe(null);
+    await history.close();
+  });
+
   it("scans compact samples oldest first from a start time", async () => {
     const { history } = await fixture.open();
     for (let i = 0; i < 5; i++) history.add(record(T0 + i * 1000, { result: i === 4 ? "failure" : "success" }));

@@ -1,11 +1,13 @@
 /**
  * Results routes: the windowed summaries (`/summary`, `/flocks/{flock}/summary`: mobu's fields,
  * `paused` and 1 h / 24 h / 7 d figures; they take the place of the plain summary routes of the
- * same paths), the execution history (`/flocks/{flock}/executions`, `/executions/{id}`) and
+ * same paths), the execution history (`/flocks/{flock}/executions`, `/executions/{id}`), a
+ * flock's hourly activity and failing run (`/flocks/{flock}/activity`) and
  * Prometheus metrics (`/metrics`). Handlers are thin: one service call each.
  * @module
  */
-import { executionDetailSchema, executionPageSchema, executionQuerySchema, windowedFlockSummarySchema, windowedSummarySchema } from "../../models/results.js";
+import { executionDetailSchema, executionPageSchema, executionQuerySchema, flockActivitySchema, windowedFlockSummarySchema, windowedSummarySchema } from "../../models/results.js";
+import type { ActivityService } from "../../services/results/activity.js";
 import type { ExecutionQueries } from "../../services/results/executions.js";
 import type { MetricsSink } from "../../services/results/metrics.js";
 import type { SummaryService } from "../../services/results/summaries.js";
@@ -23,6 +25,8 @@ export interface ResultsApi {
   metricsPublic: boolean;
   /** Durations over time from the history (`GET /flocks/{flock}/timings`). */
   timings?: TimingsService;
+  /** Hourly figures and the failing run (`GET /flocks/{flock}/activity`). */
+  activity?: ActivityService;
 }
 
 export function resultRoutes(results: ResultsApi): RouteSpec[] {
@@ -70,6 +74,18 @@ export function resultRoutes(results: ResultsApi): RouteSpec[] {
       query: timingsQuerySchema,
       response: timingsSchema,
       handler: ({ params, query }) => timings.get(params["flock"]!, query),
+    });
+  }
+  const activity = results.activity;
+  if (activity) {
+    routes.push({
+      method: "GET",
+      path: "/flocks/:flock/activity",
+      tag: "history",
+      summary: "Executions and failures per hour of the last 24 h, and the current run of failures with its first failure",
+      permission: "read",
+      response: flockActivitySchema,
+      handler: ({ params }) => activity.flock(params["flock"]!),
     });
   }
   const metrics = results.metrics;

@@ -71,12 +71,13 @@ export class ExecutionQueries {
       flock,
       result: q.result,
       monkey: q.monkey,
+      failureClass: q.failure_class,
       since: q.since === undefined ? undefined : Date.parse(q.since),
       until: q.until === undefined ? undefined : Date.parse(q.until),
       before: q.cursor,
       limit: q.limit,
     });
-    return { executions: rows.map((r) => this.item(r)), next_cursor: nextBefore };
+    return { executions: rows.map((r) => executionItem(r, this.deps.links)), next_cursor: nextBefore };
   }
 
   /** One execution with its full record and the stored JSON. */
@@ -84,29 +85,29 @@ export class ExecutionQueries {
     await this.deps.history.flush();
     const row = await this.deps.history.get(id);
     if (!row) throw executionNotFound(id);
-    return { ...this.item(row), record: row.record, raw: row.raw };
+    return { ...executionItem(row, this.deps.links), record: row.record, raw: row.raw };
   }
+}
 
-  private item(r: StoredExecution): ExecutionItem {
-    const rec = r.record;
-    const links = this.deps.links;
-    return {
-      id: r.id,
-      flock: r.flock,
-      monkey: r.monkey,
-      business: r.business,
-      started_at: rec.started_at,
-      ended_at: rec.ended_at,
-      duration_ms: r.duration_ms,
-      result: r.result,
-      error: rec.error ? { phase: rec.error.phase, failure_class: rec.error.failure_class, exception: rec.error.exception, message: rec.error.message } : null,
-      notebook: r.notebook,
-      cell_number: r.cell_number,
-      image: rec.image ? { tag: rec.image.tag, type: rec.image.type, version: rec.image.version } : null,
-      commit: r.repo_commit,
-      artifact: r.artifact,
-      phases: rec.phases,
-      links: { self: links.execution(r.id), monkey_log: links.monkeyLog(r.flock, r.monkey), artifact: links.artifact(r.artifact) },
-    };
-  }
+/** A stored execution as the API lists it (indexed columns, phases, links). */
+export function executionItem(r: StoredExecution, links: LinkBuilder): ExecutionItem {
+  const rec = r.record;
+  return {
+    id: r.id,
+    flock: r.flock,
+    monkey: r.monkey,
+    business: r.business,
+    started_at: rec.started_at,
+    ended_at: rec.ended_at,
+    duration_ms: r.duration_ms,
+    result: r.result,
+    error: rec.error ? { phase: rec.error.phase, failure_class: rec.error.failure_class, exception: rec.error.exception, message: rec.error.message } : null,
+    notebook: r.notebook,
+    cell_number: r.cell_number,
+    image: rec.image ? { tag: rec.image.tag, type: rec.image.type, version: rec.image.version } : null,
+    commit: r.repo_commit,
+    artifact: r.artifact,
+    phases: rec.phases,
+    links: { self: links.execution(r.id), monkey_log: links.monkeyLog(r.flock, r.monkey), artifact: links.artifact(r.artifact) },
+  };
 }

@@ -18,6 +18,7 @@ import type { HistoryStore } from "../../store/history-types.js";
 import { SlackAlertSink } from "../alerts/slack-sink.js";
 import type { FlockManager } from "../flock-manager.js";
 import type { SecretScrubber } from "../secrets.js";
+import { ActivityService } from "./activity.js";
 import { ExecutionQueries, LinkBuilder } from "./executions.js";
 import { MetricsSink } from "./metrics.js";
 import { ResultsFanout, type ExecutionSink, type FlockStateLookup } from "./sink.js";
@@ -108,9 +109,17 @@ export async function createResults(deps: ResultsDeps): Promise<Results> {
   const historySink: ExecutionSink = { name: "history", write: (r) => history.add(r), close: () => history.close() };
   const sinks = [historySink, windowSink, ...(metrics ? [metrics] : []), ...(slack ? [slack] : [])];
   const fanout = new ResultsFanout(sinks, flockState, logger);
+  const isRunning = (f: string) => flockState(f) !== null;
   return {
     fanout,
-    api: { summaries, executions: new ExecutionQueries({ history, isRunning: (f) => flockState(f) !== null, links }), metrics, metricsPublic: config.metrics.public, timings: new TimingsService({ history, isRunning: (f) => flockState(f) !== null }) },
+    api: {
+      summaries,
+      executions: new ExecutionQueries({ history, isRunning, links }),
+      metrics,
+      metricsPublic: config.metrics.public,
+      timings: new TimingsService({ history, isRunning }),
+      activity: new ActivityService({ history, windows, isRunning, links }),
+    },
     history,
     windows,
     metrics,

@@ -18,6 +18,10 @@ export const WINDOW_SPECS: Record<WindowName, { windowMs: number; bucketMs: numb
   "7d": { windowMs: 604_800_000, bucketMs: 7_200_000 },
 };
 
+const HOUR_MS = 3_600_000;
+/** Hours of {@link RollingWindows.hourly}. */
+export const HOURS = 24;
+
 /** The longest window: how far back the history is read at start-up. */
 export const LONGEST_WINDOW_MS = WINDOW_SPECS["7d"].windowMs;
 
@@ -62,6 +66,12 @@ class Ring {
         this.buckets[slot] = undefined;
       }
     }
+  }
+
+  /** Each bucket still in the window: its start (ms) and tally, in no particular order. */
+  *entries(nowMs: number): Iterable<[number, Tally]> {
+    this.advance(nowMs);
+    for (const b of this.buckets) if (b) yield [b.index * this.bucketMs, b.tally];
   }
 
   add(s: ExecutionSample, nowMs: number): void {
@@ -109,6 +119,26 @@ export class RollingWindows {
       for (const w of WINDOW_NAMES) rings[w].advance(now);
       if (WINDOW_NAMES.every((w) => rings[w].total.empty)) this.flocks.delete(flock);
     }
+  }
+
+  /**
+   * Executions and failures per clock hour (UTC) of the 24 hours ending with the current one,
+   * oldest first, by start time: the 24 h window's 15-minute buckets summed per hour, so exactly
+   * what the history holds (the window keeps up to 24 h 15 min, which covers all 24 hours).
+   */
+  hourly(flock: string): { startMs: number; executions: number; failures: number }[] {
+    const now = this.now();
+    const first = (Math.floor(now / HOUR_MS) - (HOURS - 1)) * HOUR_MS;
+    const hours = Array.from({ length: HOURS }, (_, i) => ({ startMs: first + i * HOUR_MS, executions: 0, failures: 0 }));
+    const ring = this.flocks.get(flock)?.["24h"];
+    if (!ring) return hours;
+    for (const [startMs, tally] of ring.entries(now)) {
+      const h = hours[Math.floor((startMs - first) / HOUR_MS)];
+      if (!h) continue; // the part of the window before the first hour
+      h.executions += tally.executions;
+      h.failures += tally.failures;
+    }
+    return hours;
   }
 
   /** The figures of a flock's windows (zeros for a flock with no execution). */
