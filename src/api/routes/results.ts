@@ -3,7 +3,7 @@
  * `paused` and 1 h / 24 h / 7 d figures; they take the place of the plain summary routes of the
  * same paths), the execution history (`/flocks/{flock}/executions`, `/executions/{id}`), a
  * flock's hourly activity and failing run (`/flocks/{flock}/activity`) and
- * Prometheus metrics (`/metrics`). Handlers are thin: one service call each.
+ * Prometheus metrics (`/metrics`), and `/whoami` (whoami.ts). Handlers are thin: one service call each.
  * @module
  */
 import { executionDetailSchema, executionPageSchema, executionQuerySchema, flockActivitySchema, windowedFlockSummarySchema, windowedSummarySchema } from "../../models/results.js";
@@ -14,6 +14,7 @@ import type { SummaryService } from "../../services/results/summaries.js";
 import type { TimingsService } from "../../services/results/timings.js";
 import { timingsQuerySchema, timingsSchema } from "../../models/timings.js";
 import type { RouteSpec } from "../route-spec.js";
+import { whoamiRoute } from "./whoami.js";
 
 /** What the API needs of the results services (built by the composition root). */
 export interface ResultsApi {
@@ -62,6 +63,7 @@ export function resultRoutes(results: ResultsApi): RouteSpec[] {
       response: executionPageSchema,
       handler: ({ query }) => results.executions.listSolitary(query),
     },
+    whoamiRoute(), // the dashboard's reads (which buttons to offer) are served with these routes
   ];
   const timings = results.timings;
   if (timings) {
