@@ -23,7 +23,6 @@ export type ApiErrorCode =
   | "invalid_request"
   | "invalid_json"
   | "body_too_large"
-  | "business_not_implemented"
   | "invalid_flock_state"
   | "not_ready"
   | "scope_not_allowed"

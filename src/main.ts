@@ -18,8 +18,6 @@ export interface ServeOptions {
 export async function serve(opts: ServeOptions = {}): Promise<Container> {
   const env = opts.env ?? process.env;
   const loaded = opts.configFile ? loadConfigFile(opts.configFile, env) : loadConfigText("{}", "(defaults)", env);
-  const refused = loaded.warnings.filter((w) => w.message.includes("not implemented"));
-  if (refused.length) throw new ConfigError(refused);
   const config = loaded.config;
   if (!config.hub.url) throw new ConfigError([{ file: opts.configFile ?? "(defaults)", line: null, column: null, path: "hub.url", message: "required: set hub.url or TROOP_HUB_URL" }]);
   if (!config.hub.adminToken) throw new ConfigError([{ file: "environment", line: null, column: null, path: "hub.adminToken", message: "required: set TROOP_HUB_ADMIN_TOKEN" }]);

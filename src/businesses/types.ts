@@ -66,12 +66,10 @@ export interface BusinessDefinition<S extends z.ZodType = z.ZodType> {
   aliases?: readonly string[];
   description: string;
   optionsSchema: S;
-  /** Builds an instance. Absent while the business is planned but not implemented yet. */
-  create?: (ctx: BusinessContext<z.output<S>>) => Business;
+  /** Builds an instance. */
+  create: (ctx: BusinessContext<z.output<S>>) => Business;
   /** True when the business spawns labs (its bots' servers are cleaned up at start and stop). */
   usesLab?: boolean;
-  /** If absent, why (shown as a validation message). */
-  notImplemented?: string;
   /**
    * Checks that need more than the options schema (files the options name, services the
    * deployment must have). Run when a flock starts (API, autostart) and by `troop validate`.

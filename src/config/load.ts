@@ -32,7 +32,7 @@ export class ConfigError extends Error {
 
 export interface LoadedConfig {
   config: Readonly<ServiceConfig>;
-  /** Not errors for `validate`, but `serve` refuses them (e.g. a business not implemented yet). */
+  /** Not errors (e.g. an old business name, a query-set warning): `validate` prints them, `serve` logs them. */
   warnings: ConfigProblem[];
 }
 
@@ -109,8 +109,7 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
     const def = lookupBusiness(flock.business.type);
     const path = ["autostart", i, "business", "type"];
     const at = { ...doc.locate(path), path: formatPath(path) };
-    if (def && !def.create) warnings.push({ ...at, message: `${flock.business.type}: ${def.notImplemented}` });
-    else if (def && def.type !== flock.business.type) warnings.push({ ...at, message: `${flock.business.type} is an old name; use ${def.type}` });
+    if (def && def.type !== flock.business.type) warnings.push({ ...at, message: `${flock.business.type} is an old name; use ${def.type}` });
     for (const p of def?.check?.(flock.business.options, { dataServices: dataServicesFromConfig(config), final: false }) ?? []) {
       const where = ["autostart", i, "business", "options", ...p.path];
       (p.severity === "error" ? checkErrors : warnings).push({ ...doc.locate(where), path: formatPath(where), message: p.message });

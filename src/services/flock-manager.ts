@@ -59,9 +59,6 @@ export class FlockManager {
       throw new ApiError({ code: "invalid_request", status: 422, message: "Invalid flock configuration", errors: issuesToLocations(parsed.error.issues) });
     }
     const def = lookupBusiness(parsed.data.business.type)!;
-    if (!def.create) {
-      throw new ApiError({ code: "business_not_implemented", status: 422, message: `${parsed.data.business.type}: ${def.notImplemented}`, errors: [{ path: "business.type", message: def.notImplemented ?? "" }] });
-    }
     const problems = def.check?.(parsed.data.business.options, { dataServices: this.runtime.dataServices!, final: true }) ?? [];
     const located = (p: (typeof problems)[number]) => ({ path: formatPath(["business", "options", ...p.path]), message: p.message });
     const errors = problems.filter((p) => p.severity === "error").map(located);

@@ -70,9 +70,7 @@ export class Monkey {
   start(maxIterations = Infinity): void {
     if (this.business) return;
     this.paused = false;
-    const create = this.deps.definition.create;
-    if (!create) throw new Error(`business ${this.deps.definition.type} is not implemented`);
-    const business = create({
+    const business = this.deps.definition.create({
       options: this.deps.business.options,
       restart: this.deps.business.restart,
       identity: { flock: this.deps.flock, monkey: this.name, business: this.deps.definition.type },

@@ -32,7 +32,6 @@ export class SolitaryRunner {
     const parsed = solitaryConfigSchema.safeParse(body);
     if (!parsed.success) throw new ApiError({ code: "invalid_request", status: 422, message: "Invalid solitary run", errors: issuesToLocations(parsed.error.issues) });
     const def = lookupBusiness(parsed.data.business.type)!;
-    if (!def.create) throw new ApiError({ code: "business_not_implemented", status: 422, message: `${parsed.data.business.type}: ${def.notImplemented}` });
     const monkey = new Monkey({
       flock: null,
       user: { ...parsed.data.user, scopes: parsed.data.scopes },
