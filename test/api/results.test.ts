@@ -125,6 +125,11 @@ describe("results API", () => {
     expect(m.sum("troop_flock_paused", { flock: "hist" })).toBe(1);
     expect(m.find("nodejs_eventloop_lag_seconds")).toHaveLength(1);
     expect(m.find("troop_alert_queue_depth")).toHaveLength(1);
+    expect(m.types.get("troop_history_records_total")).toBe("counter"); // Grafana applies rate() and increase() to it
+    const stats = troop.container.results.history.stats();
+    expect(m.sum("troop_history_records_total", { outcome: "written" })).toBe(stats.written);
+    expect(m.sum("troop_history_records_total", { outcome: "dropped" })).toBe(0);
+    expect(m.find("troop_history_records")).toEqual([]);
   });
 
   it("ships a Grafana dashboard that queries only metrics Troop exports", async () => {
@@ -136,7 +141,13 @@ describe("results API", () => {
     expect(exprs.length).toBeGreaterThan(10);
     const used = new Set(exprs.flatMap((e) => e.match(/\b(troop|nodejs|process)_[a-z0-9_]+/g) ?? []));
     for (const name of used) expect(exported.has(name) || exported.has(`${name}_count`), name).toBe(true);
-    for (const m of ["troop_executions_total", "troop_failures_total", "troop_phase_duration_seconds_bucket", "troop_notebook_duration_seconds_bucket", "troop_cell_duration_seconds_bucket", "troop_monkeys", "troop_alert_queue_depth", "troop_alerts_dropped_total", "nodejs_eventloop_lag_p99_seconds"]) expect(used.has(m), m).toBe(true);
+    for (const e of exprs.filter((x) => /\b(rate|increase|irate)\(/.test(x))) {
+      for (const name of e.match(/\b(?:rate|increase|irate)\((troop_[a-z0-9_]+)/g)!.map((x) => x.slice(x.indexOf("(") + 1))) {
+        const family = name.replace(/_(bucket|count|sum)$/, "");
+        expect(exposition.types.get(family) === "counter" || (exposition.types.get(family) === "histogram" && family !== name), `${name} in ${e}: rate()/increase() need a counter`).toBe(true);
+      }
+    }
+    for (const m of ["troop_executions_total", "troop_failures_total", "troop_history_records_total", "troop_phase_duration_seconds_bucket", "troop_notebook_duration_seconds_bucket", "troop_cell_duration_seconds_bucket", "troop_monkeys", "troop_alert_queue_depth", "troop_alerts_dropped_total", "nodejs_eventloop_lag_p99_seconds"]) expect(used.has(m), m).toBe(true);
   });
 
   it("alerts Slack on an injected failure of a running flock, not of a paused one, and counts it", async () => {

@@ -73,16 +73,18 @@ export class MetricsSink implements ExecutionSink {
     });
     new Gauge({ name: "troop_alert_queue_depth", help: "Slack messages waiting to be sent", registers, collect() { this.set(sources.alertQueueDepth()); } });
     new Gauge({ name: "troop_history_queue_depth", help: "Execution records waiting to be written", registers, collect() { this.set(sources.history().pending); } });
-    new Gauge({
-      name: "troop_history_records",
+    new Counter({
+      name: "troop_history_records_total",
       help: "Execution records written, dropped (queue full or write error) and pruned since start",
       labelNames: ["outcome"],
       registers,
       collect() {
+        // the store counts; a scrape copies its counters (which only grow) into this one
         const s = sources.history();
-        this.set({ outcome: "written" }, s.written);
-        this.set({ outcome: "dropped" }, s.dropped);
-        this.set({ outcome: "pruned" }, s.pruned);
+        this.reset();
+        this.inc({ outcome: "written" }, s.written);
+        this.inc({ outcome: "dropped" }, s.dropped);
+        this.inc({ outcome: "pruned" }, s.pruned);
       },
     });
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
