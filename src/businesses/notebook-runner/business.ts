@@ -12,7 +12,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GitError, redactUrl } from "../../clients/git.js";
-import { MonkeyError } from "../../errors.js";
+import { formatMs, MonkeyError } from "../../errors.js";
 import type { NotebookRun } from "../../models/execution.js";
 import type { RepoLease } from "../../store/repo-cache.js";
 import { LabBusiness, type OpenSession } from "../jupyter-lab/base.js";
@@ -94,12 +94,15 @@ export class NotebookRunner extends LabBusiness<NotebookRunnerOptions> {
   }
 
   protected override idleAfter(ok: boolean): { ms: number; phase: string } {
-    if (!ok && this.setupFailures > 0) {
-      const base = Math.max(this.options.error_idle_time, 1000);
-      return { ms: Math.min(base * 2 ** (this.setupFailures - 1), Math.max(MAX_BACKOFF_MS, base)), phase: "error_idle" };
-    }
+    if (!ok && this.setupFailures > 0) return { ms: this.setupBackoffMs(), phase: "error_idle" };
     if (ok && !this.cycleEnded) return { ms: this.options.notebook_idle_time, phase: "notebook_idle" };
     return super.idleAfter(ok);
+  }
+
+  /** The wait after the latest of `setupFailures` clone or selection failures in a row: `error_idle_time` (at least 1 s) doubled per failure, capped. */
+  private setupBackoffMs(): number {
+    const base = Math.max(this.options.error_idle_time, 1000);
+    return Math.min(base * 2 ** (this.setupFailures - 1), Math.max(MAX_BACKOFF_MS, base));
   }
 
   /** Phases `clone_repo` and `find_notebooks`, when there is no usable checkout or a refresh is due. */
@@ -138,6 +141,7 @@ export class NotebookRunner extends LabBusiness<NotebookRunnerOptions> {
       this.setupFailures = 0;
     } catch (err) {
       this.setupFailures++;
+      if (!this.stopping) this.ctx.log.warn(`no usable checkout of ${redactUrl(this.options.repo_url)} at ${this.options.repo_ref} (${this.setupFailures} failure${this.setupFailures === 1 ? "" : "s"} in a row); next attempt in ${formatMs(this.setupBackoffMs())}`);
       throw err;
     }
   }
@@ -172,6 +176,7 @@ export class NotebookRunner extends LabBusiness<NotebookRunnerOptions> {
         saveArtifact: (content, id) => this.saveArtifact(content, id, path),
         context: this.context(),
         meta: { flock: this.ctx.identity.flock, monkey: this.ctx.identity.monkey },
+        log: this.ctx.log,
       });
       failed = false;
     } finally {

@@ -2,8 +2,10 @@
  * Running the code cells of one notebook in an open kernel session: one `execute_cell` phase
  * per cell, bounded by `cell_timeout` and by what is left of `notebook_timeout` (on either,
  * the kernel is interrupted); `skip-execution` cells are not sent, `raises-exception` cells
- * may raise. A failure names the notebook, the 1-based code-cell number and id, and carries
- * the source, traceback and output tail. The executed notebook is handed over in every case.
+ * may raise. After a timeout, phase `interrupt_kernel` interrupts the kernel and waits until
+ * it answers again (the interrupted cell is over); the log says whether it did. A failure
+ * names the notebook, the 1-based code-cell number and id, and carries the source, traceback
+ * and output tail. The executed notebook is handed over in every case.
  * @module
  */
 import { KernelExecutionError, type OutputCollector } from "../../clients/jupyterlab/kernel.js";
@@ -11,6 +13,7 @@ import { CodeExecutionError, formatMs, MonkeyError, type MonkeyContext } from ".
 import type { NotebookRun } from "../../models/execution.js";
 import { executionId, StoppedError } from "../base.js";
 import type { OpenSession } from "../jupyter-lab/base.js";
+import type { LineLogger } from "../types.js";
 import { executedNotebook, outputText, type CellResult, type CodeCell, type ParsedNotebook } from "./notebook.js";
 import type { NotebookRunnerOptions } from "./options.js";
 
@@ -40,6 +43,7 @@ export interface CellRunContext {
   saveArtifact(content: string, id: string): Promise<void>;
   context: MonkeyContext;
   meta: Record<string, unknown>;
+  log: LineLogger;
 }
 
 /** Run every code cell in order; throws the first failure (a MonkeyError). */
@@ -117,7 +121,7 @@ async function describe(c: CellRunContext, err: unknown, raised: KernelExecution
   }
   if (!(err instanceof MonkeyError)) return err;
   if (err.failureClass === "timeout" && err.phase === "execute_cell") {
-    await c.interrupt();
+    await interruptKernel(c, where);
     const limit = byNotebook ? `notebook_timeout ${formatMs(c.options.notebook_timeout)}` : `cell_timeout ${formatMs(c.options.cell_timeout)}`;
     return new MonkeyError({ phase: "execute_cell", failureClass: "timeout", message: `${where}: timed out after ${limit}`, context: c.context, cause: err, code: cell.source });
   }
@@ -128,4 +132,33 @@ async function describe(c: CellRunContext, err: unknown, raised: KernelExecution
 
 function notebookTimeout(c: CellRunContext, where: string): MonkeyError {
   return new MonkeyError({ phase: "execute_cell", failureClass: "timeout", message: `${where}: timed out after notebook_timeout ${formatMs(c.options.notebook_timeout)}`, context: c.context });
+}
+
+/** Empty requests sent after an interrupt before giving up on the kernel. */
+const PROBES = 3;
+
+/**
+ * Phase `interrupt_kernel` (bounded by `jupyter_timeout`): interrupt the kernel, then run an
+ * empty request, which the kernel answers only once the interrupted cell is over. A request
+ * queued behind the interrupted cell is answered `aborted` (ipykernel drops its queue after an
+ * error), so it is asked again until it succeeds. Best effort: the notebook's failure is the
+ * timeout either way, and the log says what became of the kernel.
+ */
+async function interruptKernel(c: CellRunContext, where: string): Promise<void> {
+  const start = Date.now();
+  try {
+    await c.phase("interrupt_kernel", c.options.jupyter_timeout, async (signal) => {
+      await c.interrupt();
+      for (let probe = 1; ; probe++) {
+        try {
+          return await c.session.kernel.execute("", signal, { storeHistory: false });
+        } catch (err) {
+          if (!(err instanceof KernelExecutionError) || probe >= PROBES) throw err;
+        }
+      }
+    });
+    c.log.info(`${where}: kernel interrupted, idle again after ${formatMs(Date.now() - start)}`);
+  } catch (err) {
+    c.log.warn(`${where}: kernel interrupted, but it did not answer afterwards: ${(err as Error).message}`);
+  }
 }

@@ -3,7 +3,7 @@
  * the test builds (bare repo, `file://` URL): every corpus case, the failure report, the
  * executed notebook, and agreement with Debian's nbclient on every verdict.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,10 +42,10 @@ describe.skipIf(!hub)("notebook runners on a real JupyterHub", () => {
     artifacts = new ArtifactStore(join(data, "artifacts"));
   });
 
-  function runner(opts: { mode?: RunnerMode; url?: string; rawUrl?: string; options?: Record<string, unknown>; onExecution?: (r: Execution) => void; restart?: boolean; apps?: string[] | (() => readonly string[]) }) {
+  function runner(opts: { mode?: RunnerMode; url?: string; rawUrl?: string; ref?: string; options?: Record<string, unknown>; onExecution?: (r: Execution) => void; restart?: boolean; apps?: string[] | (() => readonly string[]); lines?: string[] }) {
     const parsed = notebookRunnerCountingOptionsSchema.parse({
       repo_url: opts.url ?? repo.url,
-      repo_ref: "main",
+      repo_ref: opts.ref ?? "main",
       cell_timeout: CELL_TIMEOUT_S,
       notebook_timeout: "60s",
       spawn_settle_time: 0,
@@ -59,14 +59,17 @@ describe.skipIf(!hub)("notebook runners on a real JupyterHub", () => {
     // rawUrl: past the schema (which refuses credentials in a URL), to show git's messages are scrubbed anyway
     const options = opts.rawUrl === undefined ? parsed : { ...parsed, repo_url: opts.rawUrl };
     const ctx = testContext({ options, platform, restart: opts.restart, onExecution: opts.onExecution, username: `bot-nb${++n}` });
-    return new NotebookRunner({ ...ctx, notebooks: { repos, artifacts, availableApplications: opts.apps ?? ["nublado"] } }, opts.mode ?? "list");
+    const lines = opts.lines;
+    const log = lines ? { debug: (m: string) => void lines.push(`DEBUG ${m}`), info: (m: string) => void lines.push(`INFO ${m}`), warn: (m: string) => void lines.push(`WARN ${m}`), error: (m: string) => void lines.push(`ERROR ${m}`) } : ctx.log;
+    return new NotebookRunner({ ...ctx, log, notebooks: { repos, artifacts, availableApplications: opts.apps ?? ["nublado"] } }, opts.mode ?? "list");
   }
 
   describe("the corpus, once through with NotebookRunnerList", () => {
     const records = new Map<string, Execution>();
+    const lines: string[] = [];
     const expected = Object.entries(CORPUS).filter(([, c]) => c.expect.verdict !== "excluded");
     beforeAll(async () => {
-      const b = runner({ onExecution: (r) => records.set(r.notebook?.path ?? "(none)", r) });
+      const b = runner({ lines, onExecution: (r) => records.set(r.notebook?.path ?? "(none)", r) });
       await b.run(expected.length);
     }, 300_000);
 
@@ -103,6 +106,14 @@ describe.skipIf(!hub)("notebook runners on a real JupyterHub", () => {
       expect(r.error!.message).toMatch(/slow\.ipynb, code cell 2 \(id sleepy\): timed out after cell_timeout 4s/);
       expect(r.notebook!.cells[1]!.duration_ms).toBeLessThan(CELL_TIMEOUT_S * 1000 + 2000);
       expect(r.error!.output_tail).toBe("");
+      // The kernel answered a request queued behind the 120 s sleep within jupyter_timeout (30 s):
+      // only an interrupt ends that sleep so soon. Then the session was deleted.
+      const names = r.phases.map((p) => p.name);
+      const at = names.lastIndexOf("execute_cell");
+      expect(names.slice(at, at + 3), JSON.stringify(r.phases)).toEqual(["execute_cell", "interrupt_kernel", "delete_session"]);
+      expect(r.phases[at + 1]).toMatchObject({ ok: true });
+      expect(lines).toContainEqual(expect.stringMatching(/^INFO slow\.ipynb, code cell 2 \(id sleepy\): kernel interrupted, idle again after [\d.]+m?s$/));
+      expect(lines.join("\n")).not.toMatch(/did not answer afterwards/);
     });
 
     it("fails a dying kernel at once with dead_kernel", () => {
@@ -164,7 +175,7 @@ describe.skipIf(!hub)("notebook runners on a real JupyterHub", () => {
     }, 300_000);
   });
 
-  it("fails phase clone_repo with git's message for an unknown ref, without credentials, and keeps going", async () => {
+  it("fails phase clone_repo with git's message for an unreachable URL, without credentials, and keeps going", async () => {
     const records: Execution[] = [];
     const b = runner({ rawUrl: "https://user:s3cr3t@127.0.0.1:9/nope.git", onExecution: (r) => records.push(r), options: { error_idle_time: 0.01 } });
     void b.run();
@@ -175,6 +186,36 @@ describe.skipIf(!hub)("notebook runners on a real JupyterHub", () => {
     expect(JSON.stringify(records)).not.toContain("s3cr3t");
   }, 60_000);
 
+  it("fails phase clone_repo with git's message for an unknown ref, waits twice as long after each failure, and clones once the ref exists", async () => {
+    const later = createTestRepo({ "a.ipynb": notebook([{ cell_type: "code", source: "print('a')" }]) });
+    const records: Execution[] = [];
+    const lines: string[] = [];
+    const b = runner({ url: later.url, ref: "later", lines, onExecution: (r) => records.push(r), options: { error_idle_time: 0 } });
+    const running = b.run(4);
+    while (records.length < 3) await new Promise((r) => setTimeout(r, 50));
+    execFileSync("git", ["push", "-q", "origin", "main:later"], { cwd: later.work }); // the ref appears
+    await running;
+    expect(records.map((r) => [r.result, r.error?.phase ?? null])).toEqual([
+      ["failure", "clone_repo"],
+      ["failure", "clone_repo"],
+      ["failure", "clone_repo"],
+      ["success", null],
+    ]);
+    for (const r of records.slice(0, 3)) {
+      expect(r.error).toMatchObject({ failure_class: "repo_error", notebook: null });
+      expect(r.error!.message).toMatch(/^git fetch failed: fatal: couldn't find remote ref later/);
+    }
+    expect(records[3]!.notebook).toMatchObject({ path: "a.ipynb", repo_ref: "later", commit: later.head() });
+    // error_idle_time 0: at least 1 s, doubled after each failure in a row
+    const backoff = lines.filter((l) => l.startsWith("WARN no usable checkout")).map((l) => l.replace(/^.*\((\d+) failures? in a row\); next attempt in (.*)$/, "$1 $2"));
+    expect(backoff).toEqual(["1 1s", "2 2s", "3 4s"]);
+    // and the monkey did wait that long (lower bounds only: the pauses are timers)
+    const gaps = [0, 1, 2].map((i) => Date.parse(records[i + 1]!.started_at) - Date.parse(records[i]!.ended_at));
+    expect(gaps[0]).toBeGreaterThanOrEqual(990);
+    expect(gaps[1]).toBeGreaterThanOrEqual(1990);
+    expect(gaps[2]).toBeGreaterThanOrEqual(3990);
+  }, 120_000);
+
   it("fails on notebook_timeout in the cell that runs when the notebook's time is up", async () => {
     const sleepy = (id: string) => ({ cell_type: "code" as const, source: "import time\ntime.sleep(3)", id });
     const long = createTestRepo({ "long.ipynb": notebook([sleepy("s1"), sleepy("s2"), sleepy("s3")]) });
@@ -184,6 +225,27 @@ describe.skipIf(!hub)("notebook runners on a real JupyterHub", () => {
     expect(records[0]!.error!.message).toBe("long.ipynb, code cell 2 (id s2): timed out after notebook_timeout 5s");
     expect(records[0]!.notebook!.cells[1]!.duration_ms).toBeLessThan(2900);
   }, 120_000);
+
+  it("fails a dying kernel with dead_kernel well before a long cell_timeout", async () => {
+    const dying = createTestRepo({ "dies.ipynb": CORPUS["dies.ipynb"]!.text });
+    const records: Execution[] = [];
+    await runner({ url: dying.url, onExecution: (r) => records.push(r), options: { cell_timeout: 120 } }).run(1);
+    expect(records[0]!.error).toMatchObject({ phase: "execute_cell", failure_class: "dead_kernel", cell_number: 2, cell_id: "exit" });
+    // noticed when jupyter-server restarts the kernel (its poll is every few seconds), not at the 120 s limit
+    expect(records[0]!.notebook!.cells[1]).toMatchObject({ number: 2, ok: false });
+    expect(records[0]!.notebook!.cells[1]!.duration_ms).toBeLessThan(30_000);
+  }, 120_000);
+
+  it("NotebookRunnerCounting with max_executions 2 deletes the lab after every second notebook and spawns a new one", async () => {
+    const two = createTestRepo({ "a.ipynb": notebook([{ cell_type: "code", source: "print('a')" }]), "b.ipynb": notebook([{ cell_type: "code", source: "print('b')" }]) });
+    const records: Execution[] = [];
+    // copies: the base class hands over the record with its live phase list, to which the stop's own delete_lab is appended later
+    await runner({ mode: "counting", url: two.url, onExecution: (r) => records.push(structuredClone(r)), options: { max_executions: 2, delete_lab: true } }).run(4);
+    expect(records.map((r) => r.result)).toEqual(["success", "success", "success", "success"]);
+    const labPhases = records.map((r) => r.phases.map((p) => p.name).filter((n) => n === "spawn_lab" || n === "delete_lab"));
+    expect(labPhases).toEqual([["spawn_lab"], ["delete_lab"], ["spawn_lab"], ["delete_lab"]]);
+    expect(records.every((r) => r.phases.every((p) => p.ok))).toBe(true);
+  }, 180_000);
 
   it("fails phase find_notebooks naming mobu.yaml and the problem", async () => {
     const bad = createTestRepo({ "a.ipynb": notebook([{ cell_type: "code", source: "1" }]), "mobu.yaml": "collection_rules:\n  - type: include\n    patterns: ['*']\n" });
