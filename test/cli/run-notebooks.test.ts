@@ -32,38 +32,45 @@ describe.skipIf(!hub)("troop run-notebooks", () => {
       "ok.ipynb": notebook([{ cell_type: "markdown", source: "# ok" }, code("import time\ntime.sleep(1)"), code("print('fine')"), code("import os\nprint('JUPYTERHUB_API_TOKEN=' + os.environ['JUPYTERHUB_API_TOKEN'])")]),
       "sub/fail.ipynb": notebook([code("x = 1", "one"), code("print('ouch')\nx / 0", "boom")]),
       "needs-tap.ipynb": notebook([code("print(1)")], { mobu: { required_applications: ["tap"] } }),
+      "broken.ipynb": '{"nbformat": 4, "cells": [',
       "excluded/never.ipynb": notebook([code("raise SystemExit(3)")]),
       "mobu.yaml": "exclude_dirs: [excluded]\n",
     });
   });
 
-  it("runs a Git repository: exit 1 on a failure, a closing table, JUnit XML and the executed notebooks", async () => {
+  it("runs a Git repository: exit 1 on a failure, a closing table, JUnit XML (a malformed notebook as <error>) and the executed notebooks", async () => {
     const dir = mkdtempSync(join(tmpdir(), "troop-cli-nb-"));
     const junit = join(dir, "report.xml");
     const r = await troop(["run-notebooks", repo.url, "--hub", hub.url, "--ref", "main", "--user", "bot-cli-check", "--cell-timeout", "30s", "--junit", junit, "--output-dir", join(dir, "out")], env());
     expect(r.stderr).toBe("");
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^3 notebooks selected in file:\/\/.* \(commit [0-9a-f]{12}\); running them as bot-cli-check/);
-    expect(r.stdout).toContain("[1/3] SKIP needs-tap.ipynb (0.0 s): needs-tap.ipynb requires tap");
+    expect(r.stdout).toMatch(/^4 notebooks selected in file:\/\/.* \(commit [0-9a-f]{12}\); running them as bot-cli-check/);
+    expect(r.stdout).toMatch(/\n\[1\/4\] FAIL broken\.ipynb \([\d.]+ s\): broken\.ipynb: not JSON: /);
+    expect(r.stdout).toContain("[2/4] SKIP needs-tap.ipynb (0.0 s): needs-tap.ipynb requires tap");
     expect(r.stdout).toMatch(/\nNOTEBOOK +RESULT +DURATION +FAILING CELL\n/);
+    expect(r.stdout).toMatch(/\nbroken\.ipynb +FAIL +[\d.]+ s +- \(read_notebook\)\n/);
     expect(r.stdout).toMatch(/\nsub\/fail\.ipynb +FAIL +[\d.]+ s +2 \(boom\)\n/);
-    expect(r.stdout).toContain("1 passed, 1 failed, 1 skipped");
+    expect(r.stdout).toContain("1 passed, 2 failed, 1 skipped");
     expect(r.stdout).not.toContain("\u001b");
     expect(r.stdout + r.stderr).not.toContain(hub.adminToken);
 
     const xml = await parseXml(junit);
-    expect(xml).toMatchObject({ tag: "testsuites", attrib: { tests: "3", failures: "1", errors: "0", skipped: "1" } });
+    expect(xml).toMatchObject({ tag: "testsuites", attrib: { tests: "4", failures: "1", errors: "1", skipped: "1" } });
     const suite = xml.children[0];
-    expect(suite).toMatchObject({ tag: "testsuite", attrib: { name: repo.url, tests: "3", failures: "1", errors: "0", skipped: "1" } });
+    expect(suite).toMatchObject({ tag: "testsuite", attrib: { name: repo.url, tests: "4", failures: "1", errors: "1", skipped: "1" } });
     expect(Number(suite.attrib.time)).toBeGreaterThan(0);
     expect(suite.attrib.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
     const cases = suite.children.filter((c: any) => c.tag === "testcase");
-    expect(cases.map((c: any) => c.attrib.name)).toEqual(["needs-tap.ipynb", "ok.ipynb", "sub/fail.ipynb"]);
+    expect(cases.map((c: any) => c.attrib.name)).toEqual(["broken.ipynb", "needs-tap.ipynb", "ok.ipynb", "sub/fail.ipynb"]);
     for (const c of cases) expect(Object.keys(c.attrib).sort()).toEqual(["classname", "name", "time"]);
-    expect(cases[0].children).toMatchObject([{ tag: "skipped", attrib: { message: "needs-tap.ipynb requires tap, which this deployment does not have" } }]);
-    expect(cases[1].children).toEqual([]);
-    expect(cases[2].children).toMatchObject([{ tag: "failure", attrib: { type: "code_error", message: "sub/fail.ipynb, code cell 2 (id boom): ZeroDivisionError: division by zero" } }]);
-    expect(cases[2].children[0].text).toMatch(/ZeroDivisionError[\s\S]*--- output \(tail\) ---\nouch[\s\S]*--- cell source ---\nprint\('ouch'\)\nx \/ 0$/);
+    // failed before any cell could run: an <error>, not a <failure>
+    expect(cases[0].children).toHaveLength(1);
+    expect(cases[0].children[0]).toMatchObject({ tag: "error", attrib: { type: "invalid_notebook" }, text: "", children: [] });
+    expect(cases[0].children[0].attrib.message).toMatch(/^broken\.ipynb: not JSON: /);
+    expect(cases[1].children).toMatchObject([{ tag: "skipped", attrib: { message: "needs-tap.ipynb requires tap, which this deployment does not have" } }]);
+    expect(cases[2].children).toEqual([]);
+    expect(cases[3].children).toMatchObject([{ tag: "failure", attrib: { type: "code_error", message: "sub/fail.ipynb, code cell 2 (id boom): ZeroDivisionError: division by zero" } }]);
+    expect(cases[3].children[0].text).toMatch(/ZeroDivisionError[\s\S]*--- output \(tail\) ---\nouch[\s\S]*--- cell source ---\nprint\('ouch'\)\nx \/ 0$/);
     expect(suite.children[0]).toMatchObject({ tag: "properties", children: [{ attrib: { name: "source", value: repo.url } }, { attrib: { name: "commit", value: repo.head() } }] });
 
     const executed = JSON.parse(readFileSync(join(dir, "out", "sub", "fail.ipynb"), "utf8"));
@@ -72,6 +79,7 @@ describe.skipIf(!hub)("troop run-notebooks", () => {
     expect(ok).toContain("JUPYTERHUB_API_TOKEN=[REDACTED]");
     expect(ok).not.toMatch(/JUPYTERHUB_API_TOKEN=(?!\[REDACTED\])\w/);
     expect(existsSync(join(dir, "out", "needs-tap.ipynb"))).toBe(false);
+    expect(existsSync(join(dir, "out", "broken.ipynb"))).toBe(false);
     expect(existsSync(join(dir, "out", "excluded"))).toBe(false);
     const user = await (await fetch(`${hub.apiUrl}/users/bot-cli-check`, { headers: { authorization: `token ${hub.adminToken}` } })).json();
     expect(user.servers).toEqual({});
