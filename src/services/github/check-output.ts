@@ -68,7 +68,9 @@ export function renderCheck(result: CheckResult, environment: string): CheckOutp
   const title =
     result.notebooks.length === 0
       ? "No notebook changed"
-      : failed.length
+      : passed.length + failed.length === 0
+        ? `No notebook ran: ${skipped.length} skipped`
+        : failed.length
         ? `${failed.length} of ${passed.length + failed.length} notebook${passed.length + failed.length === 1 ? "" : "s"} failed`
         : `${passed.length} notebook${passed.length === 1 ? "" : "s"} passed${skipped.length ? `, ${skipped.length} skipped` : ""}`;
   const head = `**${passed.length} passed, ${failed.length} failed, ${skipped.length} skipped**${commit} on ${environment}.\n\n`;
