@@ -1,10 +1,12 @@
 /**
  * The GitHub integration end to end on the real JupyterHub, with the fake GitHub API and a
  * local bare repository as the pull request's repository: a pull request that breaks a
- * notebook gets a failed check naming the notebook, the cell and the error; one that fixes it
- * a success; a re-request runs again; checks queued (or left in progress) when Troop stops
- * run after the restart; a push to a flock's branch makes the flock pick up the commit; and a
- * pull request from a fork is not run by default, and runs with `github.forkPullRequests: run`.
+ * notebook gets a failed check naming the notebook, the cell and the error, with the traceback;
+ * one that fixes it a success; a re-request runs again; checks queued (or left in progress)
+ * when Troop stops run after the restart; a push to a flock's branch makes the flock pick up
+ * the commit; a pull request from a fork is not run by default, and runs with
+ * `github.forkPullRequests: run`; and one that changes `mobu.yaml` runs every selected
+ * notebook, listing one that needs a missing application as skipped with the reason.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
@@ -101,6 +103,11 @@ describe.skipIf(!hub)("GitHub pull-request checks and refresh on push", () => {
     expect(run1.output.text).toContain("### `good.ipynb`, cell 2");
     expect(run1.output.text).toContain("b = a / 0");
     expect(run1.output.text).toContain("ZeroDivisionError");
+    // the kernel's traceback (ANSI stripped), not only the error's name: where it was raised, then the error
+    const text = run1.output.text ?? "";
+    const traceback = text.slice(text.indexOf("Traceback:\n\n```"));
+    expect(traceback).toMatch(/^Traceback:\n\n```\n[\s\S]*Traceback \(most recent call last\)[\s\S]*b = a \/ 0[\s\S]*\nZeroDivisionError: division by zero\n```/);
+    expect(traceback).not.toContain("\u001b");
     expect(run1.annotations).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ path: "good.ipynb", annotation_level: "failure", title: "Cell 2 failed: ZeroDivisionError" }),
@@ -216,5 +223,30 @@ describe.skipIf(!hub)("GitHub pull-request checks and refresh on push", () => {
     const run = await completed(troop, ran.check);
     expect(run).toMatchObject({ head_sha: head, conclusion: "success", output: { title: "1 notebook passed" } });
     expect(await troop.container.github!.store.get(ran.check)).toMatchObject({ fork: true, attempts: 1, result: { commit: head } });
+  }, 400_000);
+
+  it("runs every selected notebook when a pull request changes mobu.yaml, listing one that needs a missing application as skipped with the reason", async () => {
+    const mainHead = git("rev-parse", "main");
+    const head = commitOn("config", {
+      "mobu.yaml": 'collection_rules:\n  - type: exclude_union_of\n    patterns: ["excluded/**", "drafts/**"]\n',
+      "needs-tap.ipynb": notebook([code("print('tap')")], { mobu: { required_applications: ["tap"] } }),
+    });
+    const files = changedFiles(mainHead, head);
+    expect(files.map((f) => f.filename).sort()).toEqual(["mobu.yaml", "needs-tap.ipynb"]); // good.ipynb and other.ipynb are unchanged
+    fake.setPullFiles("acme", "nbs", 4, files);
+    const r = await deliver(troop, "pull_request", pullRequestPayload({ action: "opened", number: 4, headSha: head, headRef: "config", baseSha: mainHead, owner: "acme", repo: "nbs", cloneUrl: repo.url, installationId: 5 }));
+    expect(r.statusCode).toBe(202);
+    const run = await completed(troop, (r.json() as { check: number }).check);
+    expect(run).toMatchObject({ head_sha: head, conclusion: "success", output: { title: "2 notebooks passed, 1 skipped" } });
+    expect(run.output.summary).toMatch(/\| `good\.ipynb` \| ✅ success \|/);
+    expect(run.output.summary).toMatch(/\| `other\.ipynb` \| ✅ success \|/);
+    expect(run.output.summary).toContain("### Skipped\n\n- `needs-tap.ipynb`: needs-tap.ipynb requires tap, which this deployment does not have");
+    expect(run.output.summary).not.toContain("excluded/x.ipynb"); // still excluded by the new mobu.yaml (it would fail: 1/0)
+    const job = await troop.container.github!.store.get((r.json() as { check: number }).check);
+    expect(job!.result!.notebooks.map((n) => [n.path, n.verdict])).toEqual([
+      ["good.ipynb", "success"],
+      ["needs-tap.ipynb", "skipped"],
+      ["other.ipynb", "success"],
+    ]);
   }, 400_000);
 });
