@@ -1,7 +1,8 @@
 /**
  * Notebook runner flocks through Troop's API on the real JupyterHub: the commit recorded with
  * every execution, `POST /flocks/{flock}/refresh` taking effect at the next notebook boundary
- * (never in the middle of a notebook), and the executed notebook served by `GET /artifacts/{id}`.
+ * (never in the middle of a notebook) and reaching every monkey of the flock, and the executed
+ * notebook served by `GET /artifacts/{id}`.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestRepo, notebook, type TestRepo } from "../support/notebook-repo.js";
@@ -71,6 +72,35 @@ describe.skipIf(!hub)("notebook runner flocks", () => {
     expect((await troop.api("GET", "/artifacts/0123456789ab-00000000-0000-0000")).body.code).toBe("not_found");
     expect((await troop.api("GET", "/artifacts/..%2F..%2Fetc%2Fpasswd")).status).toBe(404);
     expect((await troop.api("DELETE", "/flocks/nbs")).status).toBe(204);
+  }, 240_000);
+
+  it("a refresh reaches every monkey of a flock of two", async () => {
+    const before = repo.head();
+    const put = await troop.api("PUT", "/flocks", {
+      name: "pair",
+      count: 2,
+      user_spec: { username_prefix: "bot-nbpair" },
+      business: {
+        type: "NotebookRunnerList",
+        options: { repo_url: repo.url, repo_ref: "main", idle_time: 0, execution_idle_time: 0, spawn_settle_time: 0, delete_lab: false, jupyter_timeout: "30s", spawn_timeout: "90s" },
+      },
+    });
+    expect(put.status).toBe(201);
+    const monkeys = ["/flocks/pair/monkeys/bot-nbpair1", "/flocks/pair/monkeys/bot-nbpair2"];
+    const commits = async () => Promise.all(monkeys.map(async (m) => (await troop.api("GET", m)).body.last_execution?.notebook?.commit ?? null));
+    await waitFor("both monkeys ran a notebook", async () => (await commits()).every((c) => c === before), 180_000, 250);
+
+    const after = repo.commit({ "1-quick.ipynb": notebook([{ cell_type: "code", source: "print('v3')" }]) });
+    const refresh = await troop.api("POST", "/flocks/pair/refresh");
+    expect(refresh.status).toBe(202);
+    expect(refresh.body).toEqual({ flock: "pair", monkeys: 2 });
+    await waitFor("both monkeys ran a notebook at the new commit", async () => (await commits()).every((c) => c === after), 180_000, 250);
+    for (const m of monkeys) {
+      const log = (await troop.api("GET", `${m}/log`)).raw;
+      expect(log).toMatch(new RegExp(`using file://\\S+ at main: commit ${after}`));
+      expect((await troop.api("GET", m)).body.business.refreshing).toBe(false);
+    }
+    expect((await troop.api("DELETE", "/flocks/pair")).status).toBe(204);
   }, 240_000);
 
   it("answers 409 to a refresh of a flock without a repository and 404 for an unknown flock", async () => {
