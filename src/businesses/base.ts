@@ -280,6 +280,7 @@ export abstract class Business<O extends BaseOptions = BaseOptions> {
       details: {},
       ...this.extras,
     };
+    this.phases = []; // the record owns its list: phases run after it (a stop's cleanup) are not added to it
     if (error) this.ctx.log.error(`failed in ${error.phase}: ${error.message}${record.error?.traceback ? `\n${record.error.traceback}` : ""}`);
     else this.ctx.log.info(`iteration ${record.result === "skipped" ? `skipped (${record.note})` : "succeeded"} in ${record.duration_ms} ms`);
     this.ctx.onExecution(record);

@@ -66,6 +66,22 @@ describe("Business base class", () => {
     expect(b.startups).toBe(2);
   });
 
+  it("leaves an emitted record's phases alone when phases run after it (a stop's cleanup)", async () => {
+    const records: Execution[] = [];
+    class CleansUp extends Scripted {
+      protected override async shutdown(): Promise<void> {
+        await this.phase("cleanup_step", 1000, async () => undefined, { ignoreStop: true });
+      }
+    }
+    const b = new CleansUp(async () => undefined, records, { options: { idle_time: 10 } });
+    void b.run();
+    await waitFor("a success", () => b.successCount >= 1, 5000);
+    const names = records.map((r) => r.phases.map((p) => p.name));
+    await b.stop();
+    expect(records.map((r) => r.phases.map((p) => p.name))).toEqual(names);
+    expect(names.flat()).not.toContain("cleanup_step");
+  });
+
   it("waits a random share of jitter before starting", async () => {
     const records: Execution[] = [];
     const b = new Scripted(async () => undefined, records, { options: { jitter: 0.4 } });
