@@ -2,13 +2,13 @@
 // named by <body data-page> from Troop's JSON API, with the operator's token from sessionStorage
 // (or none, behind a proxy that injects the Authorization header). Every value is escaped.
 import { audit } from "./audit.js";
+import { sparkline } from "./chart.js";
 import { timingsOverTime } from "./timings.js";
 
 const D = document.body.dataset;
 const API = D.api;
 const UI = `${API}/ui`;
 const TOKEN = "troop-token";
-const DAY = 864e5;
 const $ = (s) => document.querySelector(s);
 const enc = encodeURIComponent;
 const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
@@ -35,7 +35,8 @@ async function api(path, { method = "GET", body, raw = false } = {}) {
   const text = await res.text();
   let data = text;
   try { data = text ? JSON.parse(text) : null; } catch { /* text body */ }
-  if (!res.ok) throw new Error(`${res.status} ${data?.code ?? ""}: ${data?.message ?? text}`);
+  const where = res.status === 422 && data?.errors?.length ? ` (${data.errors.map((e) => `${e.path}: ${e.message}`).join("; ")})` : "";
+  if (!res.ok) throw new Error(`${res.status} ${data?.code ?? ""}: ${data?.message ?? text}${where}`);
   return data;
 }
 
@@ -45,32 +46,6 @@ function redact(v) {
   if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, /token|secret|password|passwd|credential|api[_-]?key|cookie|webhook/i.test(k) ? "<redacted>" : redact(x)]));
   return v;
 }
-
-/** Hourly bars of the last 24 h (green successes over red failures), from history items. */
-function sparkline(items, now = Date.now()) {
-  const bins = Array.from({ length: 24 }, () => ({ s: 0, f: 0 }));
-  for (const e of items) {
-    const i = 23 - Math.floor((now - Date.parse(e.started_at)) / 36e5);
-    if (i >= 0 && i < 24) bins[i][e.result === "failure" ? "f" : "s"]++;
-  }
-  const max = Math.max(1, ...bins.map((b) => b.s + b.f));
-  const bars = bins.map((b, i) => {
-    const hs = (b.s / max) * 20, hf = (b.f / max) * 20;
-    return `<rect class="s" x="${i * 4}" y="${22 - hs - hf}" width="3" height="${hs}"/><rect class="f" x="${i * 4}" y="${22 - hf}" width="3" height="${hf}"/>`;
-  });
-  return `<svg class="spark" width="96" height="22" viewBox="0 0 96 22" role="img" aria-label="executions per hour, last 24 h">${bars.join("")}</svg>`;
-}
-
-/** The start of the current run of failures (newest first list), or null when the newest succeeded. */
-function failingSince(items) {
-  const done = items.filter((e) => e.result !== "skipped");
-  if (!done.length || done[0].result !== "failure") return null;
-  let first = done[0];
-  for (const e of done) { if (e.result !== "failure") break; first = e; }
-  return first;
-}
-
-const lastDay = (name) => api(`/flocks/${enc(name)}/executions?since=${enc(new Date(Date.now() - DAY).toISOString())}&limit=1000`).then((p) => p.executions, () => []);
 
 /** The "CI checks" section (GitHub pull-request checks), when the integration is on. */
 function ciChecks(gh) {
@@ -83,21 +58,23 @@ function ciChecks(gh) {
 async function overview(app) {
   const summary = await api("/summary");
   const { flocks } = summary;
-  const hist = await Promise.all(flocks.map((f) => lastDay(f.name)));
+  // hourly figures and the failing run, computed by the server over the whole history
+  const acts = await Promise.all(flocks.map((f) => api(`/flocks/${enc(f.name)}/activity`).catch(() => null)));
   const classes = {};
   let execs = 0, fails = 0, ok = 0;
   const rows = flocks.map((f, i) => {
     const w = f.windows["24h"];
     execs += w.executions; fails += w.failures; ok += w.successes;
     for (const [k, n] of Object.entries(w.failure_classes)) classes[k] = (classes[k] ?? 0) + n;
-    return `<tr><td><a href="${UI}/flocks/${enc(f.name)}">${esc(f.name)}</a>${f.paused ? ' <span class="badge warn">paused</span>' : ""}</td><td class="hide-sm">${esc(f.business)}</td><td class="num">${f.monkey_count}</td><td class="num">${w.executions}</td><td class="num ${w.failures ? "bad" : ""}">${w.failures}</td><td class="num">${pct(w.success_rate)}</td><td>${sparkline(hist[i])}</td></tr>`;
+    return `<tr><td><a href="${UI}/flocks/${enc(f.name)}">${esc(f.name)}</a>${f.paused ? ' <span class="badge warn">paused</span>' : ""}</td><td class="hide-sm">${esc(f.business)}</td><td class="num">${f.monkey_count}</td><td class="num">${w.executions}</td><td class="num ${w.failures ? "bad" : ""}">${w.failures}</td><td class="num">${pct(w.success_rate)}</td><td>${acts[i] ? sparkline(acts[i].hours, { esc }) : '<span class="muted">–</span>'}</td></tr>`;
   });
-  const failing = flocks.map((f, i) => [f, failingSince(hist[i])]).filter(([, e]) => e);
+  const failing = flocks.map((f, i) => [f, acts[i]?.failing]).filter(([, r]) => r);
   const paused = flocks.filter((f) => f.paused);
+  const errName = (e) => e.error?.exception ?? e.error?.failure_class ?? "failure";
   app.innerHTML = `<h1>Last 24 hours</h1>
 <div class="cards"><div class="card">Flocks<b>${flocks.length}</b></div><div class="card">Executions<b>${execs}</b></div><div class="card">Failures<b class="${fails ? "bad" : ""}">${fails}</b></div><div class="card">Success rate<b>${pct(ok + fails ? ok / (ok + fails) : null)}</b></div></div>
 <h2>Flocks</h2>${table(["Flock", "~Business", "#Monkeys", "#Executions", "#Failures", "#Success", "Per hour"], rows)}
-<h2>Failing now</h2>${table(["Flock", "Failing since", "Last error"], failing.map(([f, e]) => `<tr><td><a href="${UI}/flocks/${enc(f.name)}">${esc(f.name)}</a></td><td>${when(e.started_at)}</td><td><a href="${UI}/executions/${enc(e.id)}">${esc(e.error?.exception ?? e.error?.failure_class ?? "failure")}</a> in ${esc(e.error?.phase)}</td></tr>`))}
+<h2 id="failing-now">Failing now</h2>${table(["Flock", "Failing since", "Last error"], failing.map(([f, r]) => `<tr><td><a href="${UI}/flocks/${enc(f.name)}">${esc(f.name)}</a></td><td><a href="${UI}/executions/${enc(r.first.id)}" title="first failure of the run">${when(r.since)}</a></td><td><a href="${UI}/executions/${enc(r.last.id)}">${esc(errName(r.last))}</a> in ${esc(r.last.error?.phase)}</td></tr>`))}
 <h2>Failure classes</h2>${table(["Class", "#Failures"], Object.entries(classes).sort((a, b) => b[1] - a[1]).map(([k, n]) => `<tr><td><a href="${UI}/executions?result=failure&class=${enc(k)}">${esc(k)}</a></td><td class="num">${n}</td></tr>`))}
 <h2>Paused</h2><p>${paused.length ? paused.map((f) => `<a href="${UI}/flocks/${enc(f.name)}">${esc(f.name)}</a>`).join(", ") : '<span class="muted">No paused flock</span>'}</p>${ciChecks(summary.github)}`;
 }
@@ -107,15 +84,23 @@ function executionRows(items, withFlock) {
 }
 const execHead = (withFlock) => ["Started", ...(withFlock ? ["Flock"] : []), "~Monkey", "Result", "Phase", "~Class", "Error / notebook", "#Duration"];
 
+/** Whether the caller (`GET /whoami`; null: unknown, so offer everything) may change `flock`, as the API's authorizer decides. */
+function mayManage(me, flock) {
+  if (!me || me.role === "admin") return true;
+  if (me.role !== "owner") return false;
+  return me.flocks.some((p) => new RegExp(`^${p.split("*").map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(flock));
+}
+
 async function flock(app, name) {
-  const [f, s, page] = await Promise.all([api(`/flocks/${enc(name)}`), api(`/flocks/${enc(name)}/summary`), api(`/flocks/${enc(name)}/executions?limit=25`)]);
+  const [f, s, page, me] = await Promise.all([api(`/flocks/${enc(name)}`), api(`/flocks/${enc(name)}/summary`), api(`/flocks/${enc(name)}/executions?limit=25`), api("/whoami").catch(() => null)]);
+  const may = mayManage(me, name); // only what the API would allow (it still decides: a refusal is shown)
   const w = s.windows["24h"];
   const monkeys = f.monkeys.map((m) => `<tr><td>${esc(m.name)}</td><td><span class="badge ${m.state === "error" ? "bad" : m.state === "paused" ? "warn" : ""}">${esc(m.state)}</span></td><td>${esc(m.business.phase ?? "–")}</td><td class="num">${m.business.success_count}</td><td class="num">${m.business.failure_count}</td><td><button type="button" data-log="${esc(m.name)}">Log</button></td></tr>`);
   app.innerHTML = `<h1>${esc(f.name)} ${f.paused ? '<span class="badge warn" id="state">paused</span>' : '<span class="badge ok" id="state">running</span>'}</h1>
 <dl class="facts"><dt>Business</dt><dd>${esc(s.business)}</dd><dt>Source</dt><dd>${esc(f.source)}</dd><dt>Started</dt><dd>${when(s.start_time)}</dd><dt>Last 24 h</dt><dd>${w.executions} executions, ${w.failures} failures, ${pct(w.success_rate)}</dd></dl>
-<div class="actions"><button type="button" data-act="${f.paused ? "resume" : "pause"}">${f.paused ? "Resume" : "Pause"}</button><button type="button" data-act="refresh">Refresh notebooks</button>
-<label>Monkeys <input type="number" id="count" min="1" value="${f.monkeys.length}" size="4"></label><button type="button" data-act="count">Set count</button><button type="button" class="danger" data-act="stop">Stop flock</button></div>
-<p id="action-result" role="status"></p>
+${may ? `<div class="actions"><button type="button" data-act="${f.paused ? "resume" : "pause"}">${f.paused ? "Resume" : "Pause"}</button><button type="button" data-act="refresh">Refresh notebooks</button>
+<label>Monkeys <input type="number" id="count" min="1"${me?.max_count ? ` max="${me.max_count}"` : ""} value="${f.monkeys.length}" size="4"></label><button type="button" data-act="count">Set count</button><button type="button" class="danger" data-act="stop">Stop flock</button></div>
+<p id="action-result" role="status"></p>` : `<p id="read-only" class="muted">Read only: ${esc(me.name)} (${esc(me.role)}) may not change this flock.</p>`}
 <h2>Monkeys</h2>${table(["Monkey", "State", "Phase", "#Successes", "#Failures", "Log"], monkeys)}<pre id="log" hidden></pre>
 <h2>Recent executions</h2>${table(execHead(false), executionRows(page.executions, false))}<p><a href="${UI}/executions?flock=${enc(name)}">All executions of ${esc(name)}</a></p>
 <h2>Configuration</h2><pre>${esc(JSON.stringify(redact(f.config), null, 2))}</pre>`;
@@ -147,18 +132,22 @@ async function executions(app) {
   const names = q.get("flock") ? [q.get("flock")] : [...flocks.map((f) => f.name), "_solitary"];
   const params = new URLSearchParams({ limit: "200" });
   if (q.get("result")) params.set("result", q.get("result"));
+  if (q.get("class")) params.set("failure_class", q.get("class")); // filtered by the server, older failures included
   for (const k of ["since", "until"]) if (q.get(k)) params.set(k, new Date(q.get(k)).toISOString());
-  const pages = await Promise.all(names.map((n) => api(`${n === "_solitary" ? "/solitary" : `/flocks/${enc(n)}`}/executions?${params}`).catch(() => ({ executions: [] }))));
-  let items = pages.flatMap((p) => p.executions).sort((a, b) => (a.id < b.id ? 1 : -1));
-  if (q.get("class")) items = items.filter((e) => e.error?.failure_class === q.get("class"));
+  const problems = new Set();
+  const pages = await Promise.all(names.map((n) => api(`${n === "_solitary" ? "/solitary" : `/flocks/${enc(n)}`}/executions?${params}`).catch((err) => {
+    if (!/^404 /.test(err.message)) problems.add(err.message); // a flock gone meanwhile is no problem; a refused filter is
+    return { executions: [] };
+  })));
+  const items = pages.flatMap((p) => p.executions).sort((a, b) => (a.id < b.id ? 1 : -1));
   const opt = (v, label, cur) => `<option value="${esc(v)}"${v === (cur ?? "") ? " selected" : ""}>${esc(label)}</option>`;
   app.innerHTML = `<h1>Executions</h1>
 <form class="filters" method="get"><label>Flock<select name="flock">${opt("", "All", q.get("flock"))}${flocks.map((f) => opt(f.name, f.name, q.get("flock"))).join("")}${opt("_solitary", "Solitary runs", q.get("flock"))}</select></label>
 <label>Result<select name="result">${["", "success", "failure", "skipped"].map((r) => opt(r, r || "Any", q.get("result"))).join("")}</select></label>
-<label>Failure class<input name="class" value="${esc(q.get("class") ?? "")}" placeholder="code_error" size="12"></label>
+<label>Failure class<input name="class" list="classes" value="${esc(q.get("class") ?? "")}" placeholder="code_error" size="12"></label><datalist id="classes">${[...new Set(flocks.flatMap((f) => Object.keys(f.windows["7d"].failure_classes)))].sort().map((c) => `<option value="${esc(c)}">`).join("")}</datalist>
 <label>Since<input type="datetime-local" name="since" value="${esc(q.get("since") ?? "")}"></label><label>Until<input type="datetime-local" name="until" value="${esc(q.get("until") ?? "")}"></label>
 <button type="submit">Filter</button></form>
-<p class="muted">${items.length} executions (up to 200 per flock, newest first)</p>${table(execHead(true), executionRows(items, true))}`;
+${[...problems].map((m) => `<p class="error">${esc(m)}</p>`).join("")}<p class="muted">${items.length} executions (up to 200 per flock, newest first)</p>${table(execHead(true), executionRows(items, true))}`;
 }
 
 /** The phase timeline as SVG bars, one row per phase, on the execution's time axis. */

@@ -1,6 +1,6 @@
-// Troop dashboard: an inline SVG line chart of p50 and p95 per time bucket (no library, no outside
-// request). Buckets without data break the lines; a lone point is drawn as a dot. Labels are
-// escaped by the caller's `esc`.
+// Troop dashboard: inline SVG charts (no library, no outside request) — a line chart of p50 and
+// p95 per time bucket (buckets without data break the lines; a lone point is drawn as a dot) and
+// the overview's hourly sparkline. Labels are escaped by the caller's `esc`.
 
 const W = 640, H = 220, L = 58, R = 10, T = 10, B = 26;
 
@@ -57,4 +57,19 @@ export function lineChart(t, { esc, label }) {
   });
   const note = t0 > since ? `<text class="axis note" x="${L + 6}" y="${T + 12}">no data before ${esc(new Date(Date.parse(first.start)).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }))}</text>` : "";
   return `<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(label)}: p50 and p95 over time"><line class="axisline" x1="${L}" x2="${L}" y1="${T}" y2="${H - B}"/>${grid.join("")}${note}${series.join("")}</svg>`;
+}
+
+/**
+ * The overview's sparkline: one bar per hour of `hours` (`GET /flocks/{flock}/activity`, oldest
+ * first), failures red at the bottom and the other executions green above, scaled to the
+ * busiest hour; each bar says its hour and figures in a tooltip.
+ */
+export function sparkline(hours, { esc }) {
+  const max = Math.max(1, ...hours.map((h) => h.executions));
+  const bars = hours.map((h, i) => {
+    const hf = (h.failures / max) * 20, hs = ((h.executions - h.failures) / max) * 20;
+    const at = new Date(h.start).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return `<g data-start="${esc(h.start)}"><title>${esc(`${at}: ${h.executions} executions, ${h.failures} failures`)}</title><rect class="s" x="${i * 4}" y="${(22 - hs - hf).toFixed(2)}" width="3" height="${hs.toFixed(2)}"/><rect class="f" x="${i * 4}" y="${(22 - hf).toFixed(2)}" width="3" height="${hf.toFixed(2)}"/></g>`;
+  });
+  return `<svg class="spark" width="${hours.length * 4}" height="22" viewBox="0 0 ${hours.length * 4} 22" role="img" aria-label="executions per hour, last 24 h">${bars.join("")}</svg>`;
 }

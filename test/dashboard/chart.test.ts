@@ -1,10 +1,11 @@
 /**
- * The dashboard's p50/p95 line chart (src/dashboard/chart.js, run in the browser): the x axis
- * spans the window, or starts just before the first data of a flock younger than the window.
+ * The dashboard's charts (src/dashboard/chart.js, run in the browser): the p50/p95 line chart's
+ * x axis spans the window, or starts just before the first data of a flock younger than the
+ * window; the overview's sparkline draws the server's hourly figures as they are.
  */
 import { describe, expect, it } from "vitest";
 // @ts-expect-error -- plain browser module without type declarations
-import { lineChart } from "../../src/dashboard/chart.js";
+import { lineChart, sparkline } from "../../src/dashboard/chart.js";
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 const BUCKET = 5000;
@@ -41,5 +42,31 @@ describe("lineChart", () => {
     const svg: string = lineChart(timings(60), { esc, label: "execute_code" });
     expect(svg).toMatch(/class="line p50" d=""/);
     expect(svg).not.toMatch(/no data before/);
+  });
+});
+
+describe("sparkline", () => {
+  const hours = Array.from({ length: 24 }, (_, i) => ({ start: new Date(since + i * 3_600_000).toISOString(), executions: i === 5 ? 400 : i % 4 === 0 ? 100 : 0, failures: i === 5 ? 100 : i === 8 ? 100 : 0 }));
+  const bars = (svg: string) => [...svg.matchAll(/<rect class="(s|f)" x="(\d+)" y="([\d.]+)" width="3" height="([\d.]+)"\/>/g)].map((m) => ({ cls: m[1], x: Number(m[2]), y: Number(m[3]), h: Number(m[4]) }));
+
+  it("draws one bar per hour scaled to the busiest hour, failures red at the bottom", () => {
+    const svg: string = sparkline(hours, { esc });
+    const b = bars(svg);
+    expect(b).toHaveLength(48);
+    const at = (i: number, cls: string) => b.find((r) => r.x === i * 4 && r.cls === cls)!;
+    expect(at(5, "s").h + at(5, "f").h).toBeCloseTo(20, 5); // the busiest hour is full height
+    expect(at(5, "f").h).toBeCloseTo(5, 5);
+    expect(at(5, "f").y).toBeCloseTo(17, 5);
+    expect(at(8, "f").h).toBeCloseTo(5, 5); // 100 failures of 100 executions: all red
+    expect(at(8, "s").h).toBe(0);
+    expect(at(4, "s").h).toBeCloseTo(5, 5);
+    expect(at(1, "s").h + at(1, "f").h).toBe(0);
+    expect(svg.match(/<title>[^<]*: 400 executions, 100 failures<\/title>/g)).toHaveLength(1);
+    expect(svg).toContain('aria-label="executions per hour, last 24 h"');
+  });
+
+  it("draws an idle day as empty bars", () => {
+    const b = bars(sparkline(hours.map((h) => ({ ...h, executions: 0, failures: 0 })), { esc }));
+    expect(b.every((r) => r.h === 0)).toBe(true);
   });
 });

@@ -2,9 +2,10 @@
  * The dashboard in a real browser (Debian's chromium through playwright-core) against a Troop
  * listening on a loopback port and running a failing flock on the real JupyterHub. Every
  * request to anything but 127.0.0.1 is aborted and must not happen. Screenshots of each view go
- * to docs/screenshots/ (referenced by README.md). Covers the timings charts, the flock page's
- * pause, count, refresh, resume and stop buttons, and the audit page (admin, and a viewer told
- * "admin only").
+ * to docs/screenshots/ (referenced by README.md). Covers the overview's server-computed sparkline
+ * and failing run, the executions filtered by failure class on the server, the timings charts,
+ * the flock page's pause, count, refresh, resume and stop buttons (hidden from a viewer), and
+ * the audit page (admin, and a viewer told "admin only").
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -17,7 +18,7 @@ import { pythonFlock, startTroop, waitFor, type TestTroop } from "../support/tro
 const hub = inject("hub");
 const FLOCK = "dash-fail";
 const CODE = 'config = {"hub": "ok"}\nprint(config["missing_key"])';
-/** A read-only principal: the audit page must tell it "admin only". */
+/** A read-only principal: the audit page must tell it "admin only", the flock page offers it no button. */
 const VIEWER_TOKEN = "viewer-token-dashboard-5e1f";
 const YAML = `logLevel: debug\nshutdownTimeout: 60s\nprincipals:\n  - { name: dash-viewer, role: viewer, tokenSha256: ${tokenSha256(VIEWER_TOKEN)} }\n`;
 
@@ -69,10 +70,38 @@ describe.skipIf(!hub || !hasChromium())("dashboard in chromium", () => {
     expect(text).toContain(FLOCK);
     expect(text).toMatch(/Failing now[\s\S]*dash-fail/);
     expect(text).toContain("code_error");
+    // the sparkline and "failing since" are the server's figures (GET /flocks/{flock}/activity), drawn as they are
+    const act = (await troop.api("GET", `/flocks/${FLOCK}/activity`)).body;
+    expect(await page.locator(`#failing-now ~ .table-wrap a[href="/ui/executions/${act.failing.first.id}"]`).count()).toBe(1);
+    const bars = await page.locator("main svg.spark g").evaluateAll((gs) => gs.map((g) => [g.getAttribute("data-start"), g.querySelector("title")!.textContent]));
+    expect(bars).toHaveLength(24);
+    const drawn = new Map(bars.map(([start, title]) => [start, /: (\d+) executions, (\d+) failures$/.exec(title!)!.slice(1).map(Number)]));
+    const served = (await troop.api("GET", `/flocks/${FLOCK}/activity`)).body.hours as { start: string; executions: number; failures: number }[];
+    for (const h of served.slice(0, -1)) if (drawn.has(h.start)) expect(drawn.get(h.start), h.start).toEqual([h.executions, h.failures]); // past hours no longer change
+    expect([...drawn.values()].reduce((n, [, f]) => n + f!, 0)).toBeGreaterThanOrEqual(2);
+    expect(requested.some((u) => u.endsWith(`/flocks/${FLOCK}/activity`))).toBe(true);
+    expect(requested.some((u) => /\/executions\?since=/.test(u))).toBe(false); // no history read in the browser
     await shot("overview");
     await page.setViewportSize({ width: 390, height: 844 });
     await shot("overview-phone");
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it("filters the executions by failure class on the server", async () => {
+    await page.goto(`${base}/ui/executions?flock=${FLOCK}&class=timeout`);
+    await ready();
+    expect(requested.some((u) => u.includes(`/flocks/${FLOCK}/executions?`) && u.includes("failure_class=timeout"))).toBe(true);
+    expect(await page.textContent("main tbody")).toBe("None");
+    await page.fill("input[name=class]", "code_error");
+    await page.click("form.filters button[type=submit]");
+    await page.waitForURL(/class=code_error/);
+    await ready();
+    const classes = await page.locator("main tbody tr td:nth-child(6)").allTextContents();
+    expect(classes.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(classes)).toEqual(new Set(["code_error"]));
+    await page.goto(`${base}/ui/executions?flock=${FLOCK}&class=no_such_class`);
+    await ready();
+    expect(await page.textContent("main p.error")).toMatch(/^422 invalid_request: .*failure_class/);
   });
 
   it("opens a failing execution from the list and shows the cell source and traceback", async () => {
@@ -137,6 +166,24 @@ describe.skipIf(!hub || !hasChromium())("dashboard in chromium", () => {
     await page.click("button[data-act=resume]");
     await page.waitForFunction(() => document.querySelector("#state")?.textContent === "running", undefined, { timeout: 30_000 });
     expect((await troop.api("GET", `/flocks/${FLOCK}`)).body.paused).toBe(false);
+  });
+
+  it("shows a viewer the flock without the buttons it may not use", async () => {
+    const viewer = await context.newPage(); // a new tab: its own sessionStorage, so the token form again
+    await viewer.goto(`${base}/ui/flocks/${FLOCK}`);
+    await viewer.waitForSelector("#login:not([hidden])");
+    await viewer.fill("#login input[name=token]", VIEWER_TOKEN);
+    await viewer.click("#login button[type=submit]");
+    await viewer.waitForSelector("body[data-ready='1']", { timeout: 15_000 });
+    expect(await viewer.textContent("main")).toContain("bot-dash1");
+    expect(await viewer.locator("[data-act], #count").count()).toBe(0);
+    expect(await viewer.textContent("#read-only")).toBe("Read only: dash-viewer (viewer) may not change this flock.");
+    expect(await viewer.locator("button[data-log]").count()).toBeGreaterThan(0); // reading stays possible
+    await viewer.screenshot({ path: join(SHOTS, "flock-viewer.png"), fullPage: true });
+    await viewer.close();
+    await page.goto(`${base}/ui/flocks/${FLOCK}`); // the admin's tab still has every button
+    await ready();
+    expect(await page.locator("[data-act]").count()).toBe(4);
   });
 
   it("stops the flock from its page after a confirmation", async () => {

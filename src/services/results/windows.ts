@@ -124,7 +124,7 @@ export class RollingWindows {
   /**
    * Executions and failures per clock hour (UTC) of the 24 hours ending with the current one,
    * oldest first, by start time: the 24 h window's 15-minute buckets summed per hour, so exactly
-   * what the history holds (the window keeps up to 24 h 15 min, which covers all 24 hours).
+   * what the history holds (the window's 96 buckets always reach back to the first hour's start).
    */
   hourly(flock: string): { startMs: number; executions: number; failures: number }[] {
     const now = this.now();
