@@ -7,13 +7,11 @@
  * every response body, log line, Slack payload, database row and file under the data directory
  * is searched for every secret, including each bot token minted. None may be found.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { tokenSha256 } from "../../src/api/auth.js";
 import { dataDirOf } from "../../src/store/data-dir.js";
 import { createTestRepo, notebook } from "../support/notebook-repo.js";
+import { databaseRows, fileSources, findSecrets } from "../support/secret-scan.js";
 import { startSlackReceiver, WEBHOOK_PATH, type SlackReceiver } from "../support/slack-receiver.js";
 import { API_TOKEN, pythonFlock, startTroop, waitFor, type TestTroop } from "../support/troop.js";
 
@@ -46,32 +44,6 @@ gateway:
     - { scope: "exec:admin", role: admin }
     - { scope: "read:all", role: viewer }
 `;
-
-/** Files under `dir`, recursively. */
-function files(dir: string): string[] {
-  let out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    out = statSync(p).isDirectory() ? out.concat(files(p)) : out.concat(p);
-  }
-  return out;
-}
-
-/** Every row of every table of a SQLite file, one text per row. */
-function databaseRows(file: string): { where: string; text: string }[] {
-  const db = new Database(file, { readonly: true });
-  try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
-    return tables.flatMap(({ name }) =>
-      (db.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"`).all() as Record<string, unknown>[]).map((row, i) => ({
-        where: `table ${name} row ${i}`,
-        text: Object.values(row).map((v) => (Buffer.isBuffer(v) ? v.toString("latin1") : String(v))).join("\u0000"),
-      })),
-    );
-  } finally {
-    db.close();
-  }
-}
 
 describe.skipIf(!hub)("full-run canary", () => {
   let troop: TestTroop;
@@ -202,21 +174,14 @@ describe.skipIf(!hub)("full-run canary", () => {
       ...troop.logs.map((text, i) => ({ where: `log line ${i}`, text })),
       ...slackPayloads(),
       ...databaseRows(database),
-      ...files(dataDir).map((f) => ({ where: `file ${f.slice(dataDir.length)}`, text: readFileSync(f, "latin1") })),
+      ...fileSources(dataDir),
     ];
     expect(troop.responses.length).toBeGreaterThan(100);
     expect(troop.logs.length).toBeGreaterThan(50);
     expect(receiver.messages.length).toBeGreaterThanOrEqual(1);
     expect(sources.filter((s) => s.where.startsWith("table executions")).length).toBeGreaterThanOrEqual(4);
     expect(sources.filter((s) => s.where.startsWith("file /artifacts")).length).toBeGreaterThanOrEqual(1);
-    const found: string[] = [];
-    for (const [what, secret] of Object.entries(canaries)) {
-      for (const s of sources) {
-        const at = s.text.indexOf(secret);
-        if (at >= 0) found.push(`${what} in ${s.where}: …${s.text.slice(Math.max(0, at - 80), at).replace(/\s+/g, " ")}[${what}]…`);
-      }
-    }
-    expect(found).toEqual([]);
+    expect(findSecrets(canaries, sources)).toEqual([]);
     // The notebook printed the TAP token: the executed notebook kept shows the redaction instead.
     const redacted = sources.filter((s) => s.text.includes("LEAKMARK [REDACTED]")).map((s) => s.where);
     expect(redacted.some((w) => w.startsWith("file /artifacts")), redacted.join(", ")).toBe(true);

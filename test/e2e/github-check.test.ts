@@ -6,7 +6,9 @@
  * when Troop stops run after the restart; a push to a flock's branch makes the flock pick up
  * the commit; a pull request from a fork is not run by default, and runs with
  * `github.forkPullRequests: run`; and one that changes `mobu.yaml` runs every selected
- * notebook, listing one that needs a missing application as skipped with the reason.
+ * notebook, listing one that needs a missing application as skipped with the reason. At the
+ * end, no GitHub secret (app key, webhook secret, installation tokens) is in anything Troop sent
+ * GitHub, answered, logged, stored or wrote.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
@@ -15,7 +17,9 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { hasChromium, openBrowser, SHOTS } from "../support/browser.js";
 import { githubYaml, pullRequestPayload, repository, signedDelivery, startFakeGitHub, type FakeCheckRun, type FakeFile, type FakeGitHub, SECRET } from "../support/fake-github.js";
+import { dataDirOf } from "../../src/store/data-dir.js";
 import { createTestRepo, notebook, type TestRepo } from "../support/notebook-repo.js";
+import { databaseRows, fileSources, findSecrets } from "../support/secret-scan.js";
 import { startTroop, waitFor, type TestTroop } from "../support/troop.js";
 
 const hub = inject("hub");
@@ -35,6 +39,14 @@ describe.skipIf(!hub)("GitHub pull-request checks and refresh on push", () => {
   let troop: TestTroop;
   let base: string;
   const database = join(mkdtempSync(join(tmpdir(), "troop-gh-")), "troop.sqlite");
+  /** Every Troop of the file (restarts included) and every webhook answer: scanned for secrets at the end. */
+  const instances: TestTroop[] = [];
+  const answers: string[] = [];
+  const start = async (o: Parameters<typeof startTroop>[0]): Promise<TestTroop> => {
+    const t = await startTroop(o);
+    instances.push(t);
+    return t;
+  };
   const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=T", "-c", "user.email=t@troop.invalid", ...args], { cwd: repo.work, encoding: "utf8" }).trim();
   /** Commit files on `branch` (created from main when new), push it, and go back to main. */
   const commitOn = (branch: string, files: Record<string, string>): string => {
@@ -60,7 +72,7 @@ describe.skipIf(!hub)("GitHub pull-request checks and refresh on push", () => {
       });
   const deliver = (t: TestTroop, event: string, payload: unknown) => {
     const d = signedDelivery(SECRET, event, payload);
-    return t.container.server.inject({ method: "POST", url: "/github/webhook", headers: d.headers, payload: d.body });
+    return t.container.server.inject({ method: "POST", url: "/github/webhook", headers: d.headers, payload: d.body }).then((r) => (answers.push(r.body), r));
   };
   const openPr = async (t: TestTroop, action: string, number: number, head: string, branch: string) => {
     fake.setPullFiles("acme", "nbs", number, changedFiles(base, head));
@@ -78,7 +90,7 @@ describe.skipIf(!hub)("GitHub pull-request checks and refresh on push", () => {
     fake = await startFakeGitHub();
     repo = createTestRepo({ "good.ipynb": notebook([code("a = 1"), code("b = a + 1")]), "other.ipynb": notebook([code("print('other')")]), "excluded/x.ipynb": notebook([code("1/0")]), "mobu.yaml": 'collection_rules:\n  - type: exclude_union_of\n    patterns: ["excluded/**"]\n' });
     base = repo.head();
-    troop = await startTroop({ hubUrl: hub.url, adminToken: hub.adminToken, database, yaml: `logLevel: debug\nshutdownTimeout: 60s\n${githubYaml(fake, { concurrency: 1, users: 2 })}` });
+    troop = await start({ hubUrl: hub.url, adminToken: hub.adminToken, database, yaml: `logLevel: debug\nshutdownTimeout: 60s\n${githubYaml(fake, { concurrency: 1, users: 2 })}` });
   });
   afterAll(async () => {
     await troop?.close();
@@ -161,7 +173,7 @@ describe.skipIf(!hub)("GitHub pull-request checks and refresh on push", () => {
 
   it("completes checks that were queued or in progress when Troop stopped", async () => {
     await troop.close();
-    troop = await startTroop({ hubUrl: hub.url, adminToken: hub.adminToken, database, yaml: `logLevel: debug\nshutdownTimeout: 60s\n${githubYaml(fake, { concurrency: 0, users: 2 })}` });
+    troop = await start({ hubUrl: hub.url, adminToken: hub.adminToken, database, yaml: `logLevel: debug\nshutdownTimeout: 60s\n${githubYaml(fake, { concurrency: 0, users: 2 })}` });
     const head = commitOn("again", { "other.ipynb": notebook([code("print('changed')")]) });
     const queued = await openPr(troop, "opened", 2, head, "again");
     const interrupted = await openPr(troop, "opened", 3, head, "again"); // another PR: not superseded by the first
@@ -170,7 +182,7 @@ describe.skipIf(!hub)("GitHub pull-request checks and refresh on push", () => {
     expect(await troop.container.github!.store.counts()).toEqual({ queued: 1, in_progress: 1 });
     await troop.close();
 
-    troop = await startTroop({ hubUrl: hub.url, adminToken: hub.adminToken, database, yaml: `logLevel: debug\nshutdownTimeout: 60s\n${githubYaml(fake, { concurrency: 2, users: 2 })}` });
+    troop = await start({ hubUrl: hub.url, adminToken: hub.adminToken, database, yaml: `logLevel: debug\nshutdownTimeout: 60s\n${githubYaml(fake, { concurrency: 2, users: 2 })}` });
     const [a, b] = await Promise.all([completed(troop, queued.check), completed(troop, interrupted.check)]);
     expect(a).toMatchObject({ head_sha: head, conclusion: "success", output: { title: "1 notebook passed" } });
     expect(b).toMatchObject({ head_sha: head, conclusion: "success" });
@@ -218,7 +230,7 @@ describe.skipIf(!hub)("GitHub pull-request checks and refresh on push", () => {
     expect(notRun).toMatchObject({ head_sha: head, conclusion: "neutral", started_at: null, output: { title: "Not run: pull request from a fork" } });
 
     await troop.close();
-    troop = await startTroop({ hubUrl: hub.url, adminToken: hub.adminToken, database, yaml: `logLevel: debug\nshutdownTimeout: 60s\n${githubYaml(fake, { concurrency: 1, users: 2, extra: { forkPullRequests: "run" } })}` });
+    troop = await start({ hubUrl: hub.url, adminToken: hub.adminToken, database, yaml: `logLevel: debug\nshutdownTimeout: 60s\n${githubYaml(fake, { concurrency: 1, users: 2, extra: { forkPullRequests: "run" } })}` });
     const ran = (await deliver(troop, "pull_request", { ...payload(9), action: "synchronize" })).json() as { check: number };
     const run = await completed(troop, ran.check);
     expect(run).toMatchObject({ head_sha: head, conclusion: "success", output: { title: "1 notebook passed" } });
@@ -249,4 +261,27 @@ describe.skipIf(!hub)("GitHub pull-request checks and refresh on push", () => {
       ["other.ipynb", "success"],
     ]);
   }, 400_000);
+
+  it("leaves no GitHub secret in what Troop sent GitHub, answered, logged, stored or wrote", async () => {
+    await troop.api("GET", "/summary");
+    await troop.api("GET", "/ui");
+    const keyLines = fake.privateKey.split("\n").filter((l) => l && !l.startsWith("-----"));
+    const canaries: Record<string, string> = {
+      "webhook secret": SECRET,
+      "app private key (a line of it)": keyLines[Math.floor(keyLines.length / 2)]!,
+      ...Object.fromEntries(fake.tokens.map((t, i) => [`installation token ${i}`, t])),
+    };
+    expect(fake.tokens.length, "installation tokens minted").toBeGreaterThanOrEqual(3);
+    const sent = fake.requests.filter((r) => r.body !== null && r.body !== undefined);
+    expect(sent.filter((r) => r.path.includes("/check-runs")).length).toBeGreaterThanOrEqual(6);
+    const sources = [
+      ...sent.map((r, i) => ({ where: `request ${i} to GitHub (${r.method} ${r.path})`, text: JSON.stringify(r.body) })),
+      ...answers.map((text, i) => ({ where: `webhook answer ${i}`, text })),
+      ...instances.flatMap((t, n) => [...t.responses.map((text, i) => ({ where: `troop ${n} response ${i}`, text })), ...t.logs.map((text, i) => ({ where: `troop ${n} log line ${i}`, text }))]),
+      ...databaseRows(database),
+      ...fileSources(dataDirOf(troop.container.config)),
+    ];
+    expect(sources.filter((s) => s.where.startsWith("table github_checks")).length).toBeGreaterThanOrEqual(5);
+    expect(findSecrets(canaries, sources)).toEqual([]);
+  });
 });
