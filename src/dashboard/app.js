@@ -52,7 +52,7 @@ function ciChecks(gh) {
   if (!gh) return "";
   const badge = (c) => (c.status !== "completed" ? `<span class="badge muted">${esc(c.status)}</span>` : `<span class="badge ${c.conclusion === "success" ? "ok" : c.conclusion === "failure" ? "bad" : "muted"}">${esc(c.conclusion)}</span>`);
   const rows = gh.recent.map((c) => `<tr><td>${esc(c.repo)}${c.pr_number ? ` #${c.pr_number}` : ""}</td><td><code>${esc(c.head_sha.slice(0, 10))}</code></td><td>${badge(c)}</td><td class="num">${c.notebooks}</td><td class="num ${c.failures ? "bad" : ""}">${c.failures}</td><td class="hide-sm">${when(c.created_at)}</td></tr>`);
-  return `<h2 id="ci-checks">CI checks</h2><p class="muted">${esc(gh.check_name)}: ${gh.queued} queued, ${gh.in_progress} running (concurrency ${gh.concurrency})</p>${table(["Pull request", "Commit", "Check", "#Notebooks", "#Failures", "~Queued at"], rows)}`;
+  return `<h2 id="ci-checks">CI checks</h2><p class="muted">${esc(gh.check_name)}: ${gh.queued} queued, ${gh.in_progress} running (concurrency ${gh.concurrency})${gh.reports_pending ? `, ${gh.reports_pending} completed but not yet reported to GitHub (delivered again later)` : ""}</p>${table(["Pull request", "Commit", "Check", "#Notebooks", "#Failures", "~Queued at"], rows)}`;
 }
 
 async function overview(app) {

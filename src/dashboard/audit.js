@@ -49,7 +49,7 @@ export async function audit(app, h) {
   const older = entries.length === LIMIT && last ? `?${new URLSearchParams({ ...(q.get("flock") ? { flock: q.get("flock") } : {}), before: String(last.id) })}` : null;
   app.innerHTML = `<h1>Audit log</h1>
 <form class="filters" method="get"><label>Flock<input name="flock" value="${esc(q.get("flock") ?? "")}" size="16" placeholder="any"></label><button type="submit">Filter</button></form>
-<p class="muted">Changes made through the API, newest first; secrets are redacted by the API.</p>
+<p class="muted">Changes made through the API and refreshes caused by GitHub pushes, newest first; secrets are redacted by the API.</p>
 ${table(["When", "Who", "What", "Flock", "Changes"], rows)}
 <p>${q.get("before") ? `<a href="${UI}/audit${q.get("flock") ? `?flock=${enc(q.get("flock"))}` : ""}">Newest</a> · ` : ""}${older ? `<a href="${UI}/audit${older}" id="older">Older</a>` : ""}</p>`;
 }
