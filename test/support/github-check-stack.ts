@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { Kysely } from "kysely";
+import { afterAll } from "vitest";
 import { pino } from "pino";
 import { GitHubClient } from "../../src/clients/github.js";
 import type { HttpClient } from "../../src/clients/http.js";
@@ -21,6 +22,7 @@ import { SecretScrubber } from "../../src/services/secrets.js";
 import { SqliteCheckStore } from "../../src/store/github-checks.js";
 import { SqliteFlockStore } from "../../src/store/sqlite.js";
 import type { FakeGitHub } from "./fake-github.js";
+import { waitFor } from "./troop.js";
 
 export interface CheckStack {
   store: SqliteCheckStore;
@@ -76,5 +78,27 @@ export async function openCheckStack(o: { fake: FakeGitHub; database: string; gi
       await queue.close(5_000);
       await flocks.close();
     },
+  };
+}
+
+/**
+ * For a test file on one fake GitHub: `open` builds a stack on it (every stack and the fake are
+ * closed after the file), `completing` lists the PATCHes that tried to complete a check run, and
+ * `completed` waits until a check is completed in the store.
+ */
+export function useCheckStacks(fake: FakeGitHub) {
+  const stacks: CheckStack[] = [];
+  afterAll(async () => {
+    for (const s of stacks) await s.close();
+    await fake.close();
+  });
+  return {
+    open: async (o: Omit<Parameters<typeof openCheckStack>[0], "fake">): Promise<CheckStack> => {
+      const s = await openCheckStack({ fake, ...o });
+      stacks.push(s);
+      return s;
+    },
+    completing: (runId: number) => fake.requests.filter((r) => r.method === "PATCH" && r.path.endsWith(`/check-runs/${runId}`) && (r.body as { status?: string })?.status === "completed"),
+    completed: (s: CheckStack, id: number) => waitFor(`check ${id} completed`, async () => ((await s.store.get(id))?.status === "completed" ? s.store.get(id) : null), 20_000, 20),
   };
 }

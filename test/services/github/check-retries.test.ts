@@ -8,12 +8,12 @@
  * 127.0.0.1, no hub.
  */
 import type { Kysely } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CheckResult } from "../../../src/models/github.js";
 import { SqliteCheckStore } from "../../../src/store/github-checks.js";
-import { startFakeGitHub, type FakeGitHub } from "../../support/fake-github.js";
+import { startFakeGitHub } from "../../support/fake-github.js";
 import { waitFor } from "../../support/troop.js";
-import { openCheckStack, tempDatabase, type CheckStack } from "../../support/github-check-stack.js";
+import { tempDatabase, useCheckStacks } from "../../support/github-check-stack.js";
 
 /** A store whose `saveResult` always fails, as a full disk would; records when it was called. */
 class FailingStore extends SqliteCheckStore {
@@ -24,27 +24,12 @@ class FailingStore extends SqliteCheckStore {
   }
 }
 
+const fake = await startFakeGitHub();
+const { open, completing, completed } = useCheckStacks(fake);
+
 describe("checks that fail inside Troop", () => {
-  let fake: FakeGitHub;
-  const stacks: CheckStack[] = [];
-  const open = async (...args: Parameters<typeof openCheckStack>) => {
-    const s = await openCheckStack(...args);
-    stacks.push(s);
-    return s;
-  };
-  const completing = (runId: number) => fake.requests.filter((r) => r.method === "PATCH" && r.path.endsWith(`/check-runs/${runId}`) && (r.body as { status?: string })?.status === "completed");
-  const completed = (s: CheckStack, id: number) => waitFor(`check ${id} completed`, async () => ((await s.store.get(id))?.status === "completed" ? s.store.get(id) : null), 20_000, 20);
-
-  beforeAll(async () => {
-    fake = await startFakeGitHub();
-  });
-  afterAll(async () => {
-    for (const s of stacks) await s.close();
-    await fake?.close();
-  });
-
   it("re-queues a check whose completing report failed, after a back-off, and only reports its result again", async () => {
-    const s = await open({ fake, database: tempDatabase(), github: { maxAttempts: 3, retryDelay: "300ms" } });
+    const s = await open({ database: tempDatabase(), github: { maxAttempts: 3, retryDelay: "300ms" } });
     fake.failRequests({ method: "PATCH", path: /\/check-runs\/\d+$/, when: (b) => b?.status === "completed", times: 1 });
     const job = await s.queueCheck(1);
     const done = await completed(s, job.id);
@@ -58,7 +43,7 @@ describe("checks that fail inside Troop", () => {
 
   it("completes a check failing at every attempt as 'Troop failed internally', on GitHub and in the store, attempts bounded and spaced", async () => {
     let failing: FailingStore | undefined;
-    const s = await open({ fake, database: tempDatabase(), github: { maxAttempts: 3, retryDelay: "150ms" }, store: (db: Kysely<unknown>) => (failing = new FailingStore(db)) });
+    const s = await open({ database: tempDatabase(), github: { maxAttempts: 3, retryDelay: "150ms" }, store: (db: Kysely<unknown>) => (failing = new FailingStore(db)) });
     const job = await s.queueCheck(2);
     const done = await completed(s, job.id);
     expect(done).toMatchObject({ conclusion: "failure", attempts: 3, result: { error: expect.stringContaining("Troop failed internally 3 times: SQLITE_FULL") } });
@@ -75,7 +60,7 @@ describe("checks that fail inside Troop", () => {
   });
 
   it("when every report fails during the attempts, completes the check in the store with its report pending, and delivers the same conclusion once GitHub answers again", async () => {
-    const s = await open({ fake, database: tempDatabase(), github: { maxAttempts: 2, retryDelay: "100ms" } });
+    const s = await open({ database: tempDatabase(), github: { maxAttempts: 2, retryDelay: "100ms" } });
     const outage = { method: "PATCH", path: /\/check-runs\/\d+$/, when: (b: { status?: string } | null) => b?.status === "completed", times: 1_000 };
     fake.failRequests(outage);
     const job = await s.queueCheck(3);
@@ -105,17 +90,17 @@ describe("checks that fail inside Troop", () => {
   it("gives up a check left in progress by more restarts than maxAttempts, without running it, and never runs it again", async () => {
     const database = tempDatabase();
     const github = { maxAttempts: 2, concurrency: 0 };
-    let s = await open({ fake, database, github });
+    let s = await open({ database, github });
     const job = await s.queueCheck(5);
     for (let restart = 1; restart <= 2; restart++) {
       expect(await s.store.claimNext()).toMatchObject({ id: job.id, status: "in_progress", attempts: restart }); // a worker took it, then Troop stopped
       await s.close();
-      s = await open({ fake, database, github });
+      s = await open({ database, github });
       expect(await s.store.get(job.id)).toMatchObject({ status: "queued", attempts: restart });
     }
     await s.close();
     const before = fake.requests.length;
-    s = await open({ fake, database, github: { ...github, concurrency: 1 } });
+    s = await open({ database, github: { ...github, concurrency: 1 } });
     const done = await completed(s, job.id);
     expect(done).toMatchObject({ conclusion: "failure", attempts: 3, result: { error: "gave up after 2 attempts (Troop stopped while the check ran)" } });
     const run = fake.checkRuns.get(job.check_run_id!)!;
@@ -124,7 +109,7 @@ describe("checks that fail inside Troop", () => {
     const since = fake.requests.slice(before).filter((r) => !r.path.includes("/access_tokens"));
     expect(since.map((r) => `${r.method} ${r.path}`)).toEqual([`PATCH /repos/acme/nbs/check-runs/${run.id}`]); // no files listed, no "in progress": not run
     await s.close();
-    s = await open({ fake, database, github: { ...github, concurrency: 1 } });
+    s = await open({ database, github: { ...github, concurrency: 1 } });
     await new Promise((r) => setTimeout(r, 300));
     expect(await s.store.get(job.id)).toMatchObject({ status: "completed", attempts: 3 });
   });

@@ -7,12 +7,12 @@
  */
 import SQLite from "better-sqlite3";
 import type { Kysely } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CheckResult } from "../../../src/models/github.js";
 import { SqliteCheckStore } from "../../../src/store/github-checks.js";
 import { SqliteFlockStore } from "../../../src/store/sqlite.js";
-import { startFakeGitHub, type FailureRule, type FakeGitHub } from "../../support/fake-github.js";
-import { openCheckStack, tempDatabase, type CheckStack } from "../../support/github-check-stack.js";
+import { startFakeGitHub, type FailureRule } from "../../support/fake-github.js";
+import { tempDatabase, useCheckStacks } from "../../support/github-check-stack.js";
 import { waitFor } from "../../support/troop.js";
 
 /** A store whose `saveResult` always fails (a full disk), so that Troop gives up on the check as "failed internally". */
@@ -31,35 +31,21 @@ class RecordingStore extends SqliteCheckStore {
   }
 }
 
+const fake = await startFakeGitHub();
+const { open, completing, completed } = useCheckStacks(fake);
+
 describe("pending reports of completed checks", () => {
-  let fake: FakeGitHub;
-  const stacks: CheckStack[] = [];
-  const open = async (...args: Parameters<typeof openCheckStack>) => {
-    const s = await openCheckStack(...args);
-    stacks.push(s);
-    return s;
-  };
   /** GitHub failing every completing PATCH of a check run until `times` is set to 0. */
   const outage = (): FailureRule => {
     const rule: FailureRule = { method: "PATCH", path: /\/check-runs\/\d+$/, when: (b) => b?.status === "completed", times: 1_000_000 };
     fake.failRequests(rule);
     return rule;
   };
-  const completing = (runId: number) => fake.requests.filter((r) => r.method === "PATCH" && r.path.endsWith(`/check-runs/${runId}`) && (r.body as { status?: string })?.status === "completed");
-  const completed = (s: CheckStack, id: number) => waitFor(`check ${id} completed`, async () => ((await s.store.get(id))?.status === "completed" ? s.store.get(id) : null), 20_000, 20);
-
-  beforeAll(async () => {
-    fake = await startFakeGitHub();
-  });
-  afterAll(async () => {
-    for (const s of stacks) await s.close();
-    await fake?.close();
-  });
 
   it("keeps a pending report across a restart and delivers it, 'Troop failed internally', after the restart", async () => {
     const database = tempDatabase();
     const rule = outage();
-    let s = await open({ fake, database, github: { maxAttempts: 1, retryDelay: "100ms" }, store: (db: Kysely<unknown>) => new FailingStore(db) });
+    let s = await open({ database, github: { maxAttempts: 1, retryDelay: "100ms" }, store: (db: Kysely<unknown>) => new FailingStore(db) });
     const job = await s.queueCheck(11);
     const done = await completed(s, job.id);
     expect(done).toMatchObject({ conclusion: "failure", attempts: 1, report_not_before: expect.any(String), result: { internal: { attempts: 1, reason: expect.stringContaining("SQLITE_FULL") } } });
@@ -74,7 +60,7 @@ describe("pending reports of completed checks", () => {
     expect(stopped.report_attempts).toBeGreaterThanOrEqual(2); // the give-up and at least one delivery failed
 
     rule.times = 0; // GitHub is back
-    s = await open({ fake, database, github: { maxAttempts: 1, retryDelay: "100ms", concurrency: 0 } }); // a delivery runs no notebook: it needs no slot
+    s = await open({ database, github: { maxAttempts: 1, retryDelay: "100ms", concurrency: 0 } }); // a delivery runs no notebook: it needs no slot
     const delivered = await waitFor("report delivered after the restart", async () => ((await s.store.get(job.id))?.report_not_before === null ? s.store.get(job.id) : null), 20_000, 20);
     expect(delivered).toMatchObject({ status: "completed", conclusion: "failure", attempts: 1, report_attempts: stopped.report_attempts });
     const run = fake.checkRuns.get(job.check_run_id!)!;
@@ -91,7 +77,7 @@ describe("pending reports of completed checks", () => {
     let recording: RecordingStore | undefined;
     const rule = outage();
     try {
-      const s = await open({ fake, database: tempDatabase(), github: { maxAttempts: 1, retryDelay: "100ms", reportRetryFor: "1s" }, store: (db: Kysely<unknown>) => (recording = new RecordingStore(db)) });
+      const s = await open({ database: tempDatabase(), github: { maxAttempts: 1, retryDelay: "100ms", reportRetryFor: "1s" }, store: (db: Kysely<unknown>) => (recording = new RecordingStore(db)) });
       const job = await s.queueCheck(12);
       const done = await completed(s, job.id);
       expect(done).toMatchObject({ report_not_before: expect.any(String), report_attempts: 1 });
@@ -123,7 +109,7 @@ describe("pending reports of completed checks", () => {
   });
 
   it("does not deliver again, nor append annotations twice, when the completion reached GitHub and only a later batch of annotations failed", async () => {
-    const s = await open({ fake, database: tempDatabase(), github: { concurrency: 0, retryDelay: "100ms" } });
+    const s = await open({ database: tempDatabase(), github: { concurrency: 0, retryDelay: "100ms" } });
     const job = await s.queueCheck(13);
     const withOutputs = Array.from({ length: 60 }, (_, i) => `nb/${i}.ipynb`); // a warning annotation each: two batches
     const rule: FailureRule = { method: "PATCH", path: /\/check-runs\/\d+$/, when: (b) => b?.status === undefined, times: 1 }; // the second batch
@@ -155,7 +141,7 @@ describe("pending reports of completed checks", () => {
     insert.run("d".repeat(40), 22, "queued", null, at, at, null, 0, null);
     raw.close();
 
-    const s = await open({ fake, database, github: { concurrency: 0 } });
+    const s = await open({ database, github: { concurrency: 0 } });
     const [done, waiting] = [await s.store.get(1), await s.store.get(2)];
     expect(done).toMatchObject({ status: "completed", conclusion: "success", result: { commit: "c".repeat(40) }, report_not_before: null, report_attempts: 0 });
     expect(waiting).toMatchObject({ status: "queued", report_not_before: null, report_attempts: 0 });
