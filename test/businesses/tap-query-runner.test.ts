@@ -46,6 +46,27 @@ async function runIterations(def: BusinessDefinition, options: Record<string, un
   return records;
 }
 
+/** A proxy in front of DaCHS that records each request's Authorization header (DaCHS needs none). */
+async function authRecordingProxy(): Promise<{ seen: string[]; url: string; close: () => void }> {
+  const seen: string[] = [];
+  const proxy = http.createServer((req, res) => {
+    seen.push(String(req.headers.authorization ?? ""));
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !["host", "authorization", "connection", "content-length"].includes(k))) as Record<string, string>;
+      fetch(`${tap.baseUrl}${req.url}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined, redirect: "manual" })
+        .then(async (up) => {
+          res.writeHead(up.status, { "content-type": up.headers.get("content-type") ?? "text/plain", ...(up.headers.get("location") ? { location: up.headers.get("location")!.replace(tap.baseUrl, `http://127.0.0.1:${(proxy.address() as { port: number }).port}`) } : {}) });
+          res.end(Buffer.from(await up.arrayBuffer()));
+        })
+        .catch((e: Error) => res.writeHead(502).end(e.message));
+    });
+  });
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+  return { seen, url: `http://127.0.0.1:${(proxy.address() as { port: number }).port}`, close: () => proxy.close() };
+}
+
 const status = async (url: string) => (await fetch(url, { redirect: "manual" })).status;
 
 describe.skipIf(NO_TAP)("TAP and SIA businesses against a real DaCHS", () => {
@@ -134,26 +155,10 @@ describe.skipIf(NO_TAP)("TAP and SIA businesses against a real DaCHS", () => {
 
   it("on nublado, sends each monkey's own Gafaelfawr token as a bearer and revokes it at stop", async () => {
     const fake = await startFakeNublado();
-    const seen: string[] = [];
-    const proxy = http.createServer((req, res) => {
-      seen.push(String(req.headers.authorization ?? ""));
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !["host", "authorization", "connection", "content-length"].includes(k))) as Record<string, string>;
-        fetch(`${tap.baseUrl}${req.url}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined, redirect: "manual" })
-          .then(async (up) => {
-            res.writeHead(up.status, { "content-type": up.headers.get("content-type") ?? "text/plain" });
-            res.end(Buffer.from(await up.arrayBuffer()));
-          })
-          .catch((e: Error) => res.writeHead(502).end(e.message));
-      });
-    });
-    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-    const port = (proxy.address() as { port: number }).port;
+    const { seen, url: proxyUrl, close } = await authRecordingProxy();
     try {
       const platform = new NubladoPlatform({ http: new HttpClient(), baseUrl: fake.url, adminToken: fake.adminToken, tokenLifetimeMs: 3_600_000 });
-      const b = make(tapQueryRunner, { queries: ["SELECT TOP 2 id FROM troop.objects"] }, { platform, username: "bot-nbtap", tapUrl: `http://127.0.0.1:${port}/tap` });
+      const b = make(tapQueryRunner, { queries: ["SELECT TOP 2 id FROM troop.objects"] }, { platform, username: "bot-nbtap", tapUrl: `${proxyUrl}/tap` });
       await b.run(2);
       expect(b.successCount).toBe(2);
       const tokens = [...fake.state.tokens.values()].filter((t) => t.username === "bot-nbtap");
@@ -162,13 +167,25 @@ describe.skipIf(NO_TAP)("TAP and SIA businesses against a real DaCHS", () => {
       expect(seen[0]).toMatch(/^Bearer gt-[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/);
       expect(fake.state.requests).toEqual(expect.arrayContaining([expect.stringMatching(/^POST \/auth\/api\/v1\/tokens 201$/), expect.stringMatching(/^DELETE \/auth\/api\/v1\/users\/bot-nbtap\/tokens\/.* 204$/)]));
     } finally {
-      proxy.close();
+      close();
       await fake.close();
     }
   });
 
-  it("runs a flock of TAP monkeys for several iterations through PUT /flocks", async () => {
-    const troop = await startTroop({ hubUrl: "http://127.0.0.1:9", adminToken: "unused-admin-token", yaml: `logLevel: debug\nshutdownTimeout: 60s\ntap:\n  url: ${tap.tapUrl}\n` });
+  it("picks one of its queries at random each iteration", async () => {
+    const queries = ["SELECT TOP 1 id FROM troop.objects", "SELECT TOP 2 id FROM troop.objects", "SELECT TOP 3 id FROM troop.objects"];
+    const records = await runIterations(tapQueryRunner, { queries }, 12, { seed: 7 });
+    expect(records.every((r) => r.result === "success")).toBe(true);
+    const used = records.map((r) => r.details["query"]);
+    expect(used.every((q) => queries.includes(q as string))).toBe(true);
+    expect(new Set(used).size).toBeGreaterThan(1);
+    expect(records.map((r) => r.details["rows"])).toEqual(used.map((q) => queries.indexOf(q as string) + 1));
+  });
+
+  it("runs a flock of TAP monkeys for several iterations through PUT /flocks, sending the configured TAP token as a bearer, with their history stored", async () => {
+    const proxy = await authRecordingProxy();
+    const token = "tap-token-for-the-flock-test-5e1f";
+    const troop = await startTroop({ hubUrl: "http://127.0.0.1:9", adminToken: "unused-admin-token", yaml: `logLevel: debug\nshutdownTimeout: 60s\nhistory: { flushInterval: 100ms }\ntap:\n  url: ${proxy.url}/tap\n`, env: { TROOP_TAP_TOKEN: token } });
     try {
       const flock = {
         name: "tap",
@@ -188,9 +205,19 @@ describe.skipIf(NO_TAP)("TAP and SIA businesses against a real DaCHS", () => {
         expect(m.last_execution).toMatchObject({ result: "success", business: "TAPQuerySetRunner", details: { mode: "async", rows: expect.any(Number), bytes: expect.any(Number), query: expect.stringMatching(/troop\.objects/) } });
       }
       expect((await troop.api("GET", "/flocks/tap/summary")).body).toMatchObject({ monkey_count: 2, failure_count: 0 });
+      const stored = await waitFor("six stored executions", async () => {
+        const page = (await troop.api("GET", "/flocks/tap/executions?limit=50")).body.executions as { result: string; monkey: string; phases: { name: string }[] }[];
+        return page.length >= 6 ? page : null;
+      }, 10_000, 100);
+      expect(new Set(stored!.map((e) => e.monkey))).toEqual(new Set(["bot-tapflock1", "bot-tapflock2"]));
+      expect(stored!.every((e) => e.result === "success")).toBe(true);
+      expect(proxy.seen.length).toBeGreaterThanOrEqual(6);
+      expect(new Set(proxy.seen)).toEqual(new Set([`Bearer ${token}`]));
       expect((await troop.api("DELETE", "/flocks/tap")).status).toBe(204);
+      expect(troop.logs.join("")).not.toContain(token);
     } finally {
       await troop.close();
+      proxy.close();
     }
   });
 });
