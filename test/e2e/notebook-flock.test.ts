@@ -26,18 +26,20 @@ describe.skipIf(!hub)("notebook runner flocks", () => {
     troop = await startTroop({ hubUrl: hub.url, adminToken: hub.adminToken, yaml: "logLevel: debug\nshutdownTimeout: 60s\navailableApplications: [nublado]\n" });
   });
   afterAll(async () => troop?.close());
+  /** A NotebookRunnerList flock of `count` monkeys on the test repository's main branch, in one lab each. */
+  const notebookFlock = (name: string, count: number, prefix: string) => ({
+    name,
+    count,
+    user_spec: { username_prefix: prefix },
+    business: {
+      type: "NotebookRunnerList",
+      options: { repo_url: repo.url, repo_ref: "main", idle_time: 0, execution_idle_time: 0, spawn_settle_time: 0, delete_lab: false, jupyter_timeout: "30s", spawn_timeout: "90s" },
+    },
+  });
 
   it("records the commit, and a refresh takes effect at the next notebook boundary", async () => {
     const c1 = repo.head();
-    const put = await troop.api("PUT", "/flocks", {
-      name: "nbs",
-      count: 1,
-      user_spec: { username_prefix: "bot-nbflock" },
-      business: {
-        type: "NotebookRunnerList",
-        options: { repo_url: repo.url, repo_ref: "main", idle_time: 0, execution_idle_time: 0, spawn_settle_time: 0, delete_lab: false, jupyter_timeout: "30s", spawn_timeout: "90s" },
-      },
-    });
+    const put = await troop.api("PUT", "/flocks", notebookFlock("nbs", 1, "bot-nbflock"));
     expect(put.status).toBe(201);
     const monkey = "/flocks/nbs/monkeys/bot-nbflock1";
     await waitFor("2-sleep.ipynb running", async () => {
@@ -76,15 +78,7 @@ describe.skipIf(!hub)("notebook runner flocks", () => {
 
   it("a refresh reaches every monkey of a flock of two", async () => {
     const before = repo.head();
-    const put = await troop.api("PUT", "/flocks", {
-      name: "pair",
-      count: 2,
-      user_spec: { username_prefix: "bot-nbpair" },
-      business: {
-        type: "NotebookRunnerList",
-        options: { repo_url: repo.url, repo_ref: "main", idle_time: 0, execution_idle_time: 0, spawn_settle_time: 0, delete_lab: false, jupyter_timeout: "30s", spawn_timeout: "90s" },
-      },
-    });
+    const put = await troop.api("PUT", "/flocks", notebookFlock("pair", 2, "bot-nbpair"));
     expect(put.status).toBe(201);
     const monkeys = ["/flocks/pair/monkeys/bot-nbpair1", "/flocks/pair/monkeys/bot-nbpair2"];
     const commits = async () => Promise.all(monkeys.map(async (m) => (await troop.api("GET", m)).body.last_execution?.notebook?.commit ?? null));
